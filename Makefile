@@ -1,0 +1,67 @@
+# LAPOR! Kabupaten Tangerang: one Makefile for newcomers and CI.
+#   make run    start every service with embedded defaults (SQLite, in-process queues)
+#   make test   lint, type-check and run the whole test suite
+#   make bench  run the benchmarks (PostgreSQL at TEST_POSTGRES_URL)
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Rasa 3.6 supports Python 3.8-3.10 only: find a 3.10 interpreter.
+PYTHON310 := $(shell \
+	for c in "$$PYTHON310" python3.10 /root/.pyenv/versions/3.10.13/bin/python \
+	         $$HOME/.pyenv/versions/3.10*/bin/python /usr/bin/python3.10 /usr/local/bin/python3.10; do \
+	  [ -n "$$c" ] || continue; \
+	  p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	  "$$p" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null && { echo "$$p"; break; }; \
+	done)
+
+.PHONY: run test lint typecheck unit bench venv clean lock help
+
+help:
+	@echo "make run    start the assistant locally (embedded defaults)"
+	@echo "make test   lint, type checks and the full test suite"
+	@echo "make bench  benchmarks (needs PostgreSQL, see README)"
+
+venv: $(STAMP)
+
+$(VENV)/bin/python:
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "ERROR: Python 3.10 not found (Rasa 3.6 runs on Python 3.8-3.10 only)."; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv',"; \
+	  echo "or point PYTHON310=/path/to/python3.10 at one."; \
+	  exit 1; \
+	fi
+	@echo "Creating $(VENV) with $(PYTHON310)"
+	"$(PYTHON310)" -m venv $(VENV)
+
+$(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --upgrade "pip<26" "setuptools>=68,<71" wheel
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m pip check
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+run: $(STAMP)
+	$(PY) -m scripts.run_local
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.backend_bench
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Full set of versions resolved together (pip check clean). Regenerate with `make lock`.' > constraints.txt
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

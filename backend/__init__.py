@@ -1,0 +1,1 @@
+"""Complaint backend: reports, status workflow, Open311 and attachments."""

@@ -1,0 +1,92 @@
+"""Command line: `python -m backend migrate|serve|create-user`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+
+import uvicorn
+from sqlalchemy import select
+
+from backend.auth import Role, hash_password
+from backend.db import make_engine, make_session_factory, session_scope
+from backend.migrate import upgrade
+from backend.models import User
+from backend.settings import get_settings
+
+
+def _migrate() -> None:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+
+
+def _serve(args: argparse.Namespace) -> None:
+    settings = get_settings()
+    if not args.no_migrate:
+        _migrate()
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=settings.backend_host,
+        port=settings.backend_port,
+        workers=args.workers,
+        ws="none",  # nothing here uses websockets; Rasa pins websockets 10
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    role = Role(args.role)
+    if role is Role.SERVICE:
+        sys.exit("Service callers use BACKEND_API_TOKEN, not a user account.")
+    if role is Role.OFFICER and not args.agency:
+        sys.exit("An officer needs --agency (an agency code from data/categories.yaml).")
+    password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 10:
+        sys.exit("Use a password of at least 10 characters.")
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(make_session_factory(engine)) as session:
+        user = session.execute(
+            select(User).where(User.username == args.username)
+        ).scalar_one_or_none()
+        if user is None:
+            user = User(username=args.username)
+            session.add(user)
+        user.password_hash = hash_password(password)
+        user.role = role.value
+        user.agency = args.agency
+        user.active = 1
+        session.commit()
+    print(f"User {args.username!r} saved as {role.value}.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run the chosen command."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply database migrations")
+    serve = commands.add_parser("serve", help="migrate, then serve the API")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true")
+    user = commands.add_parser("create-user", help="create or update a console user")
+    user.add_argument("username")
+    user.add_argument("--role", choices=[Role.ADMIN.value, Role.OFFICER.value], required=True)
+    user.add_argument("--agency", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        _migrate()
+    elif args.command == "serve":
+        _serve(args)
+    else:
+        _create_user(args)
+
+
+if __name__ == "__main__":
+    main()

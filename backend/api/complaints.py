@@ -1,0 +1,130 @@
+"""`/api/v1/complaints`: create, read, list and change the status of reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy.orm import Session
+
+from backend.api.deps import app_state, current_principal, db_session
+from backend.auth import Principal, Role
+from backend.complaints import (
+    ListFilters,
+    change_status,
+    create_complaint,
+    get_complaint,
+    list_complaints,
+)
+from backend.db import utcnow
+from backend.presenters import complaint_out
+from backend.schemas import (
+    Channel,
+    ComplaintCreate,
+    ComplaintOut,
+    ComplaintPage,
+    ErrorOut,
+    StatusChangeIn,
+)
+from backend.state import AppState
+from backend.workflow import Status
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorOut, "description": "Missing or invalid token"},
+    404: {"model": ErrorOut, "description": "No such report"},
+    422: {"model": ErrorOut, "description": "Invalid input"},
+}
+
+
+@router.post("", status_code=201, response_model=ComplaintOut, responses=_ERRORS)
+def create(
+    payload: ComplaintCreate,
+    response: Response,
+    idempotency_key: str | None = Header(
+        None, max_length=255, description="Retries with the same key return the first result."
+    ),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> ComplaintOut:
+    """File a report. A retried request with the same `Idempotency-Key` files nothing new."""
+    principal.require(Role.SERVICE, Role.ADMIN)
+    report, created = create_complaint(
+        session, payload, state.taxonomy, state.policy, idempotency_key=idempotency_key or None
+    )
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"{router.prefix}/{report.tracking_id}"
+    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+
+
+@router.get("", response_model=ComplaintPage, responses=_ERRORS)
+def list_(
+    status: Status | None = None,
+    category: str | None = Query(None, max_length=50),
+    agency: str | None = Query(None, max_length=60),
+    kecamatan: str | None = Query(None, max_length=60),
+    channel: Channel | None = None,
+    created_from: dt.date | None = Query(None, description="First day, inclusive (WIB)"),
+    created_to: dt.date | None = Query(None, description="Last day, inclusive (WIB)"),
+    overdue: bool | None = Query(None, description="Only reports past (or within) their deadline"),
+    page: int = Query(1, ge=1, le=100_000),
+    per_page: int = Query(20, ge=1, le=100),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> ComplaintPage:
+    """List reports, newest first, filtered and paginated."""
+    filters = ListFilters(
+        status=status,
+        category=category,
+        agency=agency,
+        kecamatan=kecamatan,
+        channel=channel.value if channel else None,
+        created_from=created_from,
+        created_to=created_to,
+        overdue=overdue,
+    )
+    reports, total = list_complaints(
+        session, filters, state.policy, principal, page=page, per_page=per_page
+    )
+    today = state.policy.local_date(utcnow())
+    return ComplaintPage(
+        items=[complaint_out(r, state.taxonomy, principal, today) for r in reports],
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=math.ceil(total / per_page) if total else 0,
+    )
+
+
+@router.get("/{tracking_id}", response_model=ComplaintOut, responses=_ERRORS)
+def read(
+    tracking_id: str,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> ComplaintOut:
+    """One report by tracking ID (any case, dashes optional)."""
+    report = get_complaint(session, tracking_id, principal)
+    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+
+
+@router.post(
+    "/{tracking_id}/status",
+    response_model=ComplaintOut,
+    responses={**_ERRORS, 409: {"model": ErrorOut, "description": "Transition not allowed"}},
+)
+def set_status(
+    tracking_id: str,
+    body: StatusChangeIn,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> ComplaintOut:
+    """Move a report through the workflow; the citizen is notified of the change."""
+    report = change_status(session, tracking_id, body.status, body.note, state.policy, principal)
+    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))

@@ -1,0 +1,32 @@
+"""The backend's ASGI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from backend.api import attachments, auth, complaints, health, open311
+from backend.errors import install_error_handlers
+from backend.settings import BackendSettings, get_settings
+from backend.state import AppState
+
+
+def create_app(settings: BackendSettings | None = None, state: AppState | None = None) -> FastAPI:
+    """Build the backend app; tests pass their own settings or state."""
+    app = FastAPI(
+        title="LAPOR! Kabupaten Tangerang: complaint backend",
+        version="1.0.0",
+        description=(
+            "Public-service complaints (SP4N-LAPOR! workflow): a JSON API for the "
+            "assistant and the console, and Open311 GeoReport v2."
+        ),
+    )
+    app.state.backend = state or AppState.from_settings(settings or get_settings())
+    install_error_handlers(app)
+    for module in (health, auth, complaints, attachments, open311):
+        app.include_router(module.router)
+
+    @app.on_event("shutdown")
+    def _dispose_engine() -> None:
+        app.state.backend.engine.dispose()
+
+    return app

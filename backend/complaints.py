@@ -1,0 +1,381 @@
+"""Creating, reading, listing and moving reports through the workflow.
+
+Each public function runs inside the caller's session and commits what it writes in
+one transaction: the report, its history entry and its outbox event together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from backend.auth import Principal
+from backend.db import utcnow
+from backend.deadlines import add_working_days
+from backend.errors import ConflictError, InvalidInputError, NotFoundError
+from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
+from backend.schemas import ComplaintCreate, Privacy
+from backend.taxonomy import Taxonomy
+from backend.tracking import allocate_sequence, format_tracking_id, normalise_tracking_id
+from backend.workflow import Status, TransitionError, check_transition
+
+EVENT_CREATED = "complaint.created"
+EVENT_STATUS_CHANGED = "complaint.status_changed"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules that vary by deployment."""
+
+    tracking_prefix: str
+    timezone: ZoneInfo
+    verify_days: int
+    followup_days: int
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The calendar date of `moment` in the regency's time zone."""
+        return moment.astimezone(self.timezone).date()
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Filters of the report listing; None means "any"."""
+
+    status: Status | None = None
+    category: str | None = None
+    agency: str | None = None
+    kecamatan: str | None = None
+    channel: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    overdue: bool | None = None
+    include_confidential: bool = True
+
+
+def request_fingerprint(payload: ComplaintCreate) -> str:
+    """A stable hash of a create request, to spot a reused Idempotency-Key."""
+    canonical = json.dumps(json.loads(payload.json()), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_create(
+    session: Session, payload: ComplaintCreate, taxonomy: Taxonomy, policy: Policy, now: dt.datetime
+) -> str | None:
+    """Check what the schema cannot; return the canonical kecamatan name, if any."""
+    problems: list[dict[str, str]] = []
+    if payload.category not in taxonomy.categories:
+        known = ", ".join(sorted(taxonomy.categories))
+        problems.append(
+            {
+                "field": "category",
+                "message": f"unknown category {payload.category!r}; use one of: {known}",
+            }
+        )
+    kecamatan = None
+    if payload.location.kecamatan:
+        kecamatan = taxonomy.canonical_kecamatan(payload.location.kecamatan)
+        if kecamatan is None:
+            problems.append(
+                {
+                    "field": "location.kecamatan",
+                    "message": f"{payload.location.kecamatan!r} is not a kecamatan of Kabupaten "
+                    "Tangerang",
+                }
+            )
+    if payload.incident_date and payload.incident_date > policy.local_date(now):
+        problems.append({"field": "incident_date", "message": "the incident date is in the future"})
+    if payload.attachments:
+        problems.extend(_attachment_problems(session, payload.attachments))
+    if problems:
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise InvalidInputError(f"Please correct the report: {summary}.", problems)
+    return kecamatan
+
+
+def _attachment_problems(session: Session, ids: list[str]) -> list[dict[str, str]]:
+    if len(set(ids)) != len(ids):
+        return [{"field": "attachments", "message": "an attachment is listed twice"}]
+    found = {
+        a.id: a for a in session.execute(select(Attachment).where(Attachment.id.in_(ids))).scalars()
+    }
+    problems = []
+    for attachment_id in ids:
+        attachment = found.get(attachment_id)
+        if attachment is None:
+            problems.append(
+                {"field": "attachments", "message": f"attachment {attachment_id} was not uploaded"}
+            )
+        elif attachment.report_id is not None:
+            problems.append(
+                {
+                    "field": "attachments",
+                    "message": f"attachment {attachment_id} belongs to another report",
+                }
+            )
+    return problems
+
+
+def create_complaint(
+    session: Session,
+    payload: ComplaintCreate,
+    taxonomy: Taxonomy,
+    policy: Policy,
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[Report, bool]:
+    """Create a report, or return the one an earlier request with the same key created.
+
+    Returns the report and whether it was created by this call.
+    """
+    now = now or utcnow()
+    fingerprint = request_fingerprint(payload)
+    if idempotency_key:
+        replay = _replayed(session, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+    kecamatan = validate_create(session, payload, taxonomy, policy, now)
+    attachments = (
+        list(
+            session.execute(
+                select(Attachment).where(Attachment.id.in_(payload.attachments))
+            ).scalars()
+        )
+        if payload.attachments
+        else []
+    )
+    local_day = policy.local_date(now)
+    # The counter's row lock is held until commit: take it just before the inserts.
+    sequence = allocate_sequence(session, policy.tracking_prefix, local_day.year)
+    report = Report(
+        tracking_id=format_tracking_id(policy.tracking_prefix, local_day.year, sequence),
+        report_type=payload.report_type.value,
+        category=payload.category,
+        agency=taxonomy.route(payload.category, kecamatan),
+        description=payload.description,
+        location_text=payload.location.text,
+        kecamatan=kecamatan,
+        latitude=payload.location.latitude,
+        longitude=payload.location.longitude,
+        incident_date=payload.incident_date,
+        privacy=payload.privacy.value,
+        channel=payload.channel.value,
+        status=Status.RECEIVED.value,
+        reporter=Reporter(
+            name=payload.reporter.name,
+            phone=payload.reporter.phone,
+            email=payload.reporter.email,
+            chat_id=payload.reporter.chat_id,
+            created_at=now,
+        ),
+        created_at=now,
+        updated_at=now,
+        verify_due=add_working_days(local_day, policy.verify_days),
+        history=[StatusChange(status=Status.RECEIVED.value, note=None, at=now)],
+        attachments=attachments,
+    )
+    session.add(report)
+    session.flush()
+    session.add(_outbox_event(EVENT_CREATED, report, None, None, now))
+    if idempotency_key:
+        session.add(
+            IdempotencyKey(
+                key=idempotency_key, request_hash=fingerprint, report_id=report.id, created_at=now
+            )
+        )
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: return its report.
+        session.rollback()
+        if idempotency_key:
+            replay = _replayed(session, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
+        raise
+    return report, True
+
+
+def _replayed(session: Session, key: str, fingerprint: str) -> Report | None:
+    stored = session.get(IdempotencyKey, key)
+    if stored is None:
+        return None
+    if stored.request_hash != fingerprint:
+        raise InvalidInputError(
+            "This Idempotency-Key was already used for a different report; "
+            "send a new key for a new report."
+        )
+    report: Report | None = session.get(Report, stored.report_id)
+    return report
+
+
+def get_complaint(session: Session, tracking_id: str, viewer: Principal | None) -> Report:
+    """The report with `tracking_id` (any case, with or without dashes), if visible."""
+    return _find_report(session, tracking_id, viewer, for_update=False)
+
+
+def _find_report(
+    session: Session, tracking_id: str, viewer: Principal | None, *, for_update: bool
+) -> Report:
+    canonical = normalise_tracking_id(tracking_id)
+    report: Report | None = None
+    if canonical:
+        query = select(Report).where(Report.tracking_id == canonical)
+        if for_update:
+            query = query.with_for_update(of=Report)
+        report = session.execute(query).scalar_one_or_none()
+    if report is None or (viewer is not None and not _visible_to(report, viewer)):
+        raise NotFoundError(
+            f"No report with tracking ID {tracking_id!r}. Check the ID and try again."
+        )
+    return report
+
+
+def _visible_to(report: Report, viewer: Principal) -> bool:
+    return viewer.sees_all_agencies or report.agency == viewer.agency
+
+
+def overdue_clause(today: dt.date) -> object:
+    """SQL condition: reports past their verification or follow-up deadline."""
+    return or_(
+        and_(Report.status == Status.RECEIVED.value, Report.verify_due < today),
+        and_(Report.status == Status.VERIFIED.value, Report.followup_due < today),
+    )
+
+
+def is_overdue(report: Report, today: dt.date) -> bool:
+    """The Python twin of `overdue_clause`, for one loaded report."""
+    if report.status == Status.RECEIVED.value:
+        return bool(report.verify_due < today)
+    if report.status == Status.VERIFIED.value and report.followup_due is not None:
+        return bool(report.followup_due < today)
+    return False
+
+
+def _filtered(query: Select, filters: ListFilters, policy: Policy, now: dt.datetime) -> Select:
+    conditions = []
+    if filters.status:
+        conditions.append(Report.status == filters.status.value)
+    if filters.category:
+        conditions.append(Report.category == filters.category)
+    if filters.agency:
+        conditions.append(Report.agency == filters.agency)
+    if filters.kecamatan:
+        conditions.append(func.lower(Report.kecamatan) == filters.kecamatan.lower())
+    if filters.channel:
+        conditions.append(Report.channel == filters.channel)
+    if filters.created_from:
+        conditions.append(Report.created_at >= _start_of_day(filters.created_from, policy))
+    if filters.created_to:
+        next_day = filters.created_to + dt.timedelta(days=1)
+        conditions.append(Report.created_at < _start_of_day(next_day, policy))
+    if filters.overdue is not None:
+        clause = overdue_clause(policy.local_date(now))
+        conditions.append(clause if filters.overdue else ~clause)  # type: ignore[operator]
+    if not filters.include_confidential:
+        conditions.append(Report.privacy != Privacy.CONFIDENTIAL.value)
+    return query.where(*conditions) if conditions else query
+
+
+def _start_of_day(day: dt.date, policy: Policy) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=policy.timezone).astimezone(dt.timezone.utc)
+
+
+def list_complaints(
+    session: Session,
+    filters: ListFilters,
+    policy: Policy,
+    viewer: Principal,
+    page: int = 1,
+    per_page: int = 20,
+    now: dt.datetime | None = None,
+) -> tuple[list[Report], int]:
+    """One page of reports matching `filters` that `viewer` may see, newest first."""
+    now = now or utcnow()
+    if not viewer.sees_all_agencies:
+        filters = ListFilters(**{**filters.__dict__, "agency": viewer.agency})
+    total = session.execute(
+        _filtered(select(func.count(Report.id)), filters, policy, now)
+    ).scalar_one()
+    rows = (
+        session.execute(
+            _filtered(select(Report), filters, policy, now)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    return list(rows), int(total)
+
+
+def change_status(
+    session: Session,
+    tracking_id: str,
+    target: Status,
+    note: str | None,
+    policy: Policy,
+    actor: Principal,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Move a report to `target`, recording history and an outbox event atomically."""
+    now = now or utcnow()
+    report = _find_report(session, tracking_id, actor, for_update=True)
+    previous = Status(report.status)
+    try:
+        check_transition(previous, target, note)
+    except TransitionError as exc:
+        raise ConflictError(str(exc)) from exc
+    clean_note = note.strip() if note and note.strip() else None
+    report.status = target.value
+    report.updated_at = now
+    if target is Status.VERIFIED:
+        report.followup_due = add_working_days(policy.local_date(now), policy.followup_days)
+    report.history.append(
+        StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now)
+    )
+    session.add(_outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now))
+    session.commit()
+    return report
+
+
+def _outbox_event(
+    event_type: str,
+    report: Report,
+    previous: Status | None,
+    note: str | None,
+    now: dt.datetime,
+) -> OutboxEvent:
+    event_id = uuid.uuid4().hex
+    reporter = report.reporter
+    payload = {
+        "event_id": event_id,
+        "type": event_type,
+        "tracking_id": report.tracking_id,
+        "status": report.status,
+        "previous_status": previous.value if previous else None,
+        "note": note,
+        "report_type": report.report_type,
+        "category": report.category,
+        "agency": report.agency,
+        "channel": report.channel,
+        "chat_id": reporter.chat_id if reporter else None,
+        "at": now.isoformat(),
+    }
+    return OutboxEvent(
+        id=event_id,
+        event_type=event_type,
+        tracking_id=report.tracking_id,
+        payload=payload,
+        created_at=now,
+    )

@@ -1,0 +1,180 @@
+"""ORM models of the complaint backend.
+
+The reporter is stored apart from the report, so an anonymous report can be shown
+without any identity, and status changes are written with an outbox event in the
+same transaction (see `backend.services.complaints`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+from backend.db import UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # SQLAlchemy 1.4 has no type hints: give mypy a plain base class.
+
+    class Base:
+        """Declarative base (typing view)."""
+
+        metadata: Any
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+else:
+    Base = declarative_base()
+
+
+class Reporter(Base):
+    """Who filed a report and where to reach them (never shown for anonymous reports)."""
+
+    __tablename__ = "reporters"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=True)
+    phone = Column(String(32), nullable=True)
+    email = Column(String(254), nullable=True)
+    chat_id = Column(String(100), nullable=True, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Report(Base):
+    """A complaint, aspiration or information request."""
+
+    __tablename__ = "reports"
+
+    id = Column(Integer, primary_key=True)
+    tracking_id = Column(String(32), nullable=False, unique=True)
+    report_type = Column(String(20), nullable=False)
+    category = Column(String(50), nullable=False)
+    agency = Column(String(60), nullable=False)
+    description = Column(Text, nullable=False)
+    location_text = Column(String(500), nullable=True)
+    kecamatan = Column(String(60), nullable=True)
+    latitude = Column(Float, nullable=True)
+    longitude = Column(Float, nullable=True)
+    incident_date = Column(Date, nullable=True)
+    privacy = Column(String(20), nullable=False)
+    channel = Column(String(20), nullable=False)
+    status = Column(String(20), nullable=False)
+    reporter_id = Column(Integer, ForeignKey("reporters.id"), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    verify_due = Column(Date, nullable=False)
+    followup_due = Column(Date, nullable=True)
+
+    reporter = relationship(Reporter, lazy="joined")
+    history = relationship(
+        "StatusChange",
+        order_by="StatusChange.id",
+        lazy="selectin",
+        back_populates="report",
+    )
+    attachments = relationship(
+        "Attachment", order_by="Attachment.created_at", lazy="selectin", back_populates="report"
+    )
+
+    __table_args__ = (
+        Index("ix_reports_status", "status"),
+        Index("ix_reports_category", "category"),
+        Index("ix_reports_agency", "agency"),
+        Index("ix_reports_kecamatan", "kecamatan"),
+        Index("ix_reports_channel", "channel"),
+        Index("ix_reports_created_at", "created_at"),
+    )
+
+
+class StatusChange(Base):
+    """One entry of a report's status history."""
+
+    __tablename__ = "status_history"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
+    status = Column(String(20), nullable=False)
+    note = Column(Text, nullable=True)
+    actor = Column(String(100), nullable=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    report = relationship(Report, back_populates="history")
+
+
+class Attachment(Base):
+    """An uploaded file (photo, document, audio, video) stored on disk."""
+
+    __tablename__ = "attachments"
+
+    id = Column(String(32), primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=True, index=True)
+    filename = Column(String(255), nullable=True)
+    content_type = Column(String(100), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    storage_name = Column(String(100), nullable=False)
+    uploaded_by = Column(String(100), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    report = relationship(Report, back_populates="attachments")
+
+
+class IdempotencyKey(Base):
+    """Remembers which report a client's `Idempotency-Key` created."""
+
+    __tablename__ = "idempotency_keys"
+
+    key = Column(String(255), primary_key=True)
+    request_hash = Column(String(64), nullable=False)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class OutboxEvent(Base):
+    """An event written in the same transaction as the change it describes."""
+
+    __tablename__ = "outbox_events"
+
+    id = Column(String(32), primary_key=True)
+    event_type = Column(String(60), nullable=False)
+    tracking_id = Column(String(32), nullable=False, index=True)
+    payload = Column(JSON, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    published_at = Column(UTCDateTime, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (Index("ix_outbox_unpublished", "published_at", "created_at"),)
+
+
+class TrackingCounter(Base):
+    """The last sequence number used for a tracking-ID prefix and year."""
+
+    __tablename__ = "tracking_counters"
+
+    prefix = Column(String(10), primary_key=True)
+    year = Column(Integer, primary_key=True)
+    last_value = Column(Integer, nullable=False)
+
+
+class User(Base):
+    """A console user: an administrator or an agency officer."""
+
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(100), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    role = Column(String(20), nullable=False)
+    agency = Column(String(60), nullable=True)
+    active = Column(Integer, nullable=False, default=1)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)

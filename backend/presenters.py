@@ -1,0 +1,88 @@
+"""Turning stored reports into API responses, with privacy applied."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from backend.auth import Principal
+from backend.complaints import is_overdue
+from backend.models import Report
+from backend.schemas import (
+    AttachmentOut,
+    ComplaintOut,
+    Deadlines,
+    HistoryEntry,
+    LocationOut,
+    ReporterOut,
+)
+from backend.taxonomy import Taxonomy
+from backend.workflow import STATUS_LABELS_ID, Status
+
+
+def attachment_url(attachment_id: str) -> str:
+    """Where an authorised caller downloads an attachment."""
+    return f"/api/v1/attachments/{attachment_id}"
+
+
+def complaint_out(
+    report: Report, taxonomy: Taxonomy, viewer: Principal, today: dt.date
+) -> ComplaintOut:
+    """The API view of `report` for `viewer`: the reporter only where allowed."""
+    category = taxonomy.categories.get(report.category)
+    reporter = None
+    if report.reporter is not None and viewer.may_see_reporter(report.privacy):
+        reporter = ReporterOut(
+            name=report.reporter.name,
+            phone=report.reporter.phone,
+            email=report.reporter.email,
+            chat_id=report.reporter.chat_id,
+        )
+    return ComplaintOut(
+        tracking_id=report.tracking_id,
+        status=report.status,
+        status_label=STATUS_LABELS_ID[Status(report.status)],
+        report_type=report.report_type,
+        category=report.category,
+        category_label=category.label_id if category else report.category,
+        agency=report.agency,
+        agency_name=taxonomy.agency_name(report.agency),
+        description=report.description,
+        location=LocationOut(
+            text=report.location_text,
+            kecamatan=report.kecamatan,
+            latitude=report.latitude,
+            longitude=report.longitude,
+        ),
+        incident_date=report.incident_date,
+        privacy=report.privacy,
+        channel=report.channel,
+        attachments=[a.id for a in report.attachments],
+        attachment_files=[
+            AttachmentOut(
+                id=a.id,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                sha256=a.sha256,
+                url=attachment_url(a.id),
+            )
+            for a in report.attachments
+        ],
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        history=[
+            HistoryEntry(
+                status=h.status,
+                status_label=STATUS_LABELS_ID[Status(h.status)],
+                note=h.note,
+                at=h.at,
+            )
+            for h in report.history
+        ],
+        deadlines=Deadlines(
+            verify_due=report.verify_due,
+            followup_due=report.followup_due,
+            overdue=is_overdue(report, today),
+        ),
+        reporter=reporter,
+    )

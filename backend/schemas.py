@@ -1,0 +1,199 @@
+"""Request and response bodies of the JSON API (pydantic 1.10)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from pydantic import BaseModel, Field, constr, validator
+
+from backend.workflow import Status
+
+MAX_DESCRIPTION_CHARS = 4000
+
+
+class ReportType(str, Enum):
+    """SP4N-LAPOR! report types."""
+
+    COMPLAINT = "complaint"
+    ASPIRATION = "aspiration"
+    INFORMATION = "information"
+
+
+class Privacy(str, Enum):
+    """Who may see the report and its reporter."""
+
+    PUBLIC = "public"
+    ANONYMOUS = "anonymous"
+    CONFIDENTIAL = "confidential"
+
+
+class Channel(str, Enum):
+    """Where a report came from."""
+
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    WEB = "web"
+    OPEN311 = "open311"
+    API = "api"
+
+
+class StrictModel(BaseModel):
+    """A body that refuses unknown fields, so typos get a clear error."""
+
+    class Config:
+        extra = "forbid"
+        anystr_strip_whitespace = True
+
+
+class LocationIn(StrictModel):
+    """Where it happened."""
+
+    text: constr(max_length=500) | None = None  # type: ignore[valid-type]
+    kecamatan: constr(max_length=60) | None = None  # type: ignore[valid-type]
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @validator("longitude", always=True)
+    def _both_coordinates(cls, longitude: float | None, values: dict[str, object]) -> float | None:  # noqa: N805
+        if (values.get("latitude") is None) != (longitude is None):
+            raise ValueError("give latitude and longitude together, or neither")
+        return longitude
+
+
+class ReporterIn(StrictModel):
+    """Who reports, kept apart from the report itself."""
+
+    name: constr(max_length=200) | None = None  # type: ignore[valid-type]
+    phone: constr(regex=r"^\+?[0-9 \-]{5,20}$") | None = None  # type: ignore[valid-type]
+    email: constr(max_length=254, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$") | None = None  # type: ignore[valid-type]
+    chat_id: constr(max_length=100) | None = None  # type: ignore[valid-type]
+
+
+class ComplaintCreate(StrictModel):
+    """The body of `POST /api/v1/complaints`."""
+
+    report_type: ReportType = ReportType.COMPLAINT
+    category: constr(min_length=1, max_length=50)  # type: ignore[valid-type]
+    description: constr(min_length=3, max_length=MAX_DESCRIPTION_CHARS)  # type: ignore[valid-type]
+    location: LocationIn = Field(default_factory=LocationIn)
+    incident_date: dt.date | None = None
+    privacy: Privacy = Privacy.PUBLIC
+    channel: Channel = Channel.API
+    attachments: list[constr(regex=r"^[0-9a-f]{32}$")] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_items=10
+    )
+    reporter: ReporterIn = Field(default_factory=ReporterIn)
+
+
+class StatusChangeIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/status`."""
+
+    status: Status
+    note: constr(max_length=2000) | None = None  # type: ignore[valid-type]
+
+
+class LocationOut(BaseModel):
+    """Where it happened, as returned."""
+
+    text: str | None
+    kecamatan: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class ReporterOut(BaseModel):
+    """The reporter, shown only to callers allowed to see them."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    chat_id: str | None
+
+
+class HistoryEntry(BaseModel):
+    """One status change."""
+
+    status: Status
+    status_label: str
+    note: str | None
+    at: dt.datetime
+
+
+class AttachmentOut(BaseModel):
+    """An uploaded file."""
+
+    id: str
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class Deadlines(BaseModel):
+    """Service-level deadlines in working days."""
+
+    verify_due: dt.date
+    followup_due: dt.date | None
+    overdue: bool
+
+
+class ComplaintOut(BaseModel):
+    """A report as the API returns it."""
+
+    tracking_id: str
+    status: Status
+    status_label: str
+    report_type: ReportType
+    category: str
+    category_label: str
+    agency: str
+    agency_name: str
+    description: str
+    location: LocationOut
+    incident_date: dt.date | None
+    privacy: Privacy
+    channel: str
+    attachments: list[str]
+    attachment_files: list[AttachmentOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    history: list[HistoryEntry]
+    deadlines: Deadlines
+    reporter: ReporterOut | None = None
+
+
+class ComplaintPage(BaseModel):
+    """One page of a report listing."""
+
+    items: list[ComplaintOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class TokenRequest(StrictModel):
+    """Console login."""
+
+    username: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+    password: constr(min_length=1, max_length=200)  # type: ignore[valid-type]
+
+
+class TokenOut(BaseModel):
+    """A bearer token for a console user."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type name
+    expires_in: int
+    role: str
+    agency: str | None
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns."""
+
+    error: str
+    message: str
+    details: list[dict[str, str]] = Field(default_factory=list)

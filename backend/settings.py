@@ -1,0 +1,69 @@
+"""Backend settings, read from environment variables (and `.env` when present)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseSettings, Field
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR_DEFAULT = PROJECT_ROOT / "var"
+
+
+class BackendSettings(BaseSettings):
+    """Settings of the complaint backend.
+
+    Every field maps to the upper-case environment variable of the same name.
+    """
+
+    data_dir: Path = Field(default=DATA_DIR_DEFAULT, env="DATA_DIR")
+    database_url: str = Field(default="", env="DATABASE_URL")
+    backend_host: str = Field(default="127.0.0.1", env="BACKEND_HOST")
+    backend_port: int = Field(default=8000, env="BACKEND_PORT")
+    backend_api_token: str = Field(default="", env="BACKEND_API_TOKEN")
+    backend_secret_key: str = Field(default="", env="BACKEND_SECRET_KEY")
+    officer_token_ttl_seconds: int = Field(default=8 * 3600, env="OFFICER_TOKEN_TTL_SECONDS")
+    tracking_id_prefix: str = Field(default="TNG", env="TRACKING_ID_PREFIX", regex=r"^[A-Z]{2,6}$")
+    timezone: str = Field(default="Asia/Jakarta", env="TIMEZONE")
+    categories_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "categories.yaml", env="CATEGORIES_FILE"
+    )
+    kecamatan_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "kecamatan.yaml", env="KECAMATAN_FILE"
+    )
+    attachments_dir: Path | None = Field(default=None, env="ATTACHMENTS_DIR")
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, env="ATTACHMENT_MAX_BYTES")
+    verify_deadline_days: int = Field(default=3, env="VERIFY_DEADLINE_WORKING_DAYS")
+    followup_deadline_days: int = Field(default=5, env="FOLLOWUP_DEADLINE_WORKING_DAYS")
+    db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
+    log_level: str = Field(default="INFO", env="LOG_LEVEL")
+
+    class Config:
+        env_file = ".env"
+        env_file_encoding = "utf-8"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or a SQLite file under the data directory."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'backend.db'}"
+
+    @property
+    def effective_attachments_dir(self) -> Path:
+        """Where uploaded attachments are stored."""
+        return self.attachments_dir or self.data_dir / "attachments"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` spelling that SQLAlchemy 1.4 rejects."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> BackendSettings:
+    """The process-wide settings, read once."""
+    return BackendSettings()

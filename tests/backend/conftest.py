@@ -1,0 +1,117 @@
+"""Backend fixtures: a migrated database (SQLite and PostgreSQL) and an API client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from backend.app import create_app
+from backend.db import make_engine
+from backend.migrate import upgrade
+from backend.models import Base
+from backend.settings import BackendSettings
+from backend.state import AppState
+from tests.conftest import postgres_engine
+
+SERVICE_TOKEN = "test-service-token-0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """An engine on a database migrated with Alembic, once per test session and kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'backend.db'}"
+        engine = make_engine(url)
+        upgrade(url)
+    else:
+        url, schema = request.getfixturevalue("postgres_schema_url")
+        engine = postgres_engine(url, schema, pool_size=30)
+        with engine.begin() as connection:
+            upgrade(url, connection=connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """The migrated engine, emptied after each test."""
+    yield migrated_engine
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with migrated_engine.begin() as connection:
+        if migrated_engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> BackendSettings:
+    """Settings for tests, independent of the developer's environment and `.env`."""
+    values: dict[str, Any] = {
+        "data_dir": tmp_path,
+        "backend_api_token": SERVICE_TOKEN,
+        "backend_secret_key": SECRET_KEY,
+        "attachments_dir": tmp_path / "attachments",
+    }
+    values.update(overrides)
+    return BackendSettings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> BackendSettings:
+    """Test settings with a temporary data directory."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def state(settings: BackendSettings, engine: Engine) -> AppState:
+    """App state on the test database."""
+    return AppState.from_settings(settings, engine=engine)
+
+
+@pytest.fixture
+def app(state: AppState) -> FastAPI:
+    """The backend app."""
+    return create_app(state=state)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://backend.test") as c:
+        yield c
+
+
+def complaint_body(**overrides: Any) -> dict[str, Any]:
+    """A valid create request, changed by `overrides`."""
+    body: dict[str, Any] = {
+        "report_type": "complaint",
+        "category": "jalan_jembatan",
+        "description": "Jalan di depan SDN 1 berlubang besar, sudah dua motor jatuh minggu ini.",
+        "location": {
+            "text": "Jl. Raya Serang km 20, Balaraja",
+            "kecamatan": "Balaraja",
+            "latitude": -6.2,
+            "longitude": 106.45,
+        },
+        "incident_date": "2026-11-20",
+        "privacy": "public",
+        "channel": "telegram",
+        "attachments": [],
+        "reporter": {"name": "Siti Aminah", "phone": "+6281234567890", "chat_id": "telegram:42"},
+    }
+    body.update(overrides)
+    return body
