@@ -58,6 +58,7 @@ class ListFilters:
     created_from: dt.date | None = None
     created_to: dt.date | None = None
     overdue: bool | None = None
+    reporter_chat_id: str | None = None
     include_confidential: bool = True
 
 
@@ -280,6 +281,12 @@ def _filtered(query: Select, filters: ListFilters, policy: Policy, now: dt.datet
     if filters.overdue is not None:
         clause = overdue_clause(policy.local_date(now))
         conditions.append(clause if filters.overdue else ~clause)  # type: ignore[operator]
+    if filters.reporter_chat_id:
+        conditions.append(
+            Report.reporter_id.in_(
+                select(Reporter.id).where(Reporter.chat_id == filters.reporter_chat_id)
+            )
+        )
     if not filters.include_confidential:
         conditions.append(Report.privacy != Privacy.CONFIDENTIAL.value)
     return query.where(*conditions) if conditions else query

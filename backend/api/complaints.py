@@ -71,6 +71,9 @@ def list_(
     created_from: dt.date | None = Query(None, description="First day, inclusive (WIB)"),
     created_to: dt.date | None = Query(None, description="Last day, inclusive (WIB)"),
     overdue: bool | None = Query(None, description="Only reports past (or within) their deadline"),
+    reporter_chat_id: str | None = Query(
+        None, max_length=100, description="Reports filed from this chat (service callers only)"
+    ),
     page: int = Query(1, ge=1, le=100_000),
     per_page: int = Query(20, ge=1, le=100),
     principal: Principal = Depends(current_principal),
@@ -78,6 +81,8 @@ def list_(
     state: AppState = Depends(app_state),
 ) -> ComplaintPage:
     """List reports, newest first, filtered and paginated."""
+    if reporter_chat_id:
+        principal.require(Role.SERVICE, Role.ADMIN)
     filters = ListFilters(
         status=status,
         category=category,
@@ -87,6 +92,7 @@ def list_(
         created_from=created_from,
         created_to=created_to,
         overdue=overdue,
+        reporter_chat_id=reporter_chat_id,
     )
     reports, total = list_complaints(
         session, filters, state.policy, principal, page=page, per_page=per_page
