@@ -37,7 +37,7 @@ $(VENV)/bin/python:
 	"$(PYTHON310)" -m venv $(VENV)
 
 $(STAMP): $(VENV)/bin/python pyproject.toml constraints.txt
-	$(PY) -m pip install --quiet --upgrade "pip<26" "setuptools>=68,<71" wheel
+	$(PY) -m pip install --quiet "pip==25.3" "setuptools==70.3.0" "wheel==0.45.1"
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	$(PY) -m pip check
 	touch $(STAMP)

@@ -51,14 +51,9 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(
-        url,
-        future=True,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        **kwargs,
-    )
+    if "poolclass" not in kwargs:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+    return create_engine(url, future=True, pool_pre_ping=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

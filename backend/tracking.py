@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from backend.models import TrackingCounter
 
 SEQUENCE_DIGITS = 6
-_LOOSE_ID = re.compile(r"^([A-Z]{2,6})(\d{4})(\d{1,9})$")
+# The year must start with 2, so an ID typed without its year ("TNG-000123") is not
+# read as year 0001.
+_LOOSE_ID = re.compile(r"^([A-Z]{2,6})(2\d{3})(\d{1,9})$")
 
 
 def format_tracking_id(prefix: str, year: int, sequence: int) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from backend.api.deps import app_state, current_principal, db_session
+from backend.api.responses import model_response
 from backend.auth import Principal, Role
 from backend.complaints import (
     ListFilters,
@@ -42,23 +44,23 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 @router.post("", status_code=201, response_model=ComplaintOut, responses=_ERRORS)
 def create(
     payload: ComplaintCreate,
-    response: Response,
     idempotency_key: str | None = Header(
         None, max_length=255, description="Retries with the same key return the first result."
     ),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
     state: AppState = Depends(app_state),
-) -> ComplaintOut:
+) -> Response:
     """File a report. A retried request with the same `Idempotency-Key` files nothing new."""
     principal.require(Role.SERVICE, Role.ADMIN)
     report, created = create_complaint(
         session, payload, state.taxonomy, state.policy, idempotency_key=idempotency_key or None
     )
+    headers = {"Location": f"{router.prefix}/{report.tracking_id}"}
     if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"{router.prefix}/{report.tracking_id}"
-    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+        headers["Idempotent-Replayed"] = "true"
+    body = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    return model_response(body, status_code=201, headers=headers)
 
 
 @router.get("", response_model=ComplaintPage, responses=_ERRORS)
@@ -79,7 +81,7 @@ def list_(
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
     state: AppState = Depends(app_state),
-) -> ComplaintPage:
+) -> Response:
     """List reports, newest first, filtered and paginated."""
     if reporter_chat_id:
         principal.require(Role.SERVICE, Role.ADMIN)
@@ -98,13 +100,14 @@ def list_(
         session, filters, state.policy, principal, page=page, per_page=per_page
     )
     today = state.policy.local_date(utcnow())
-    return ComplaintPage(
+    page_out = ComplaintPage(
         items=[complaint_out(r, state.taxonomy, principal, today) for r in reports],
         total=total,
         page=page,
         per_page=per_page,
         pages=math.ceil(total / per_page) if total else 0,
     )
+    return model_response(page_out)
 
 
 @router.get("/{tracking_id}", response_model=ComplaintOut, responses=_ERRORS)
@@ -113,10 +116,11 @@ def read(
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
     state: AppState = Depends(app_state),
-) -> ComplaintOut:
+) -> Response:
     """One report by tracking ID (any case, dashes optional)."""
     report = get_complaint(session, tracking_id, principal)
-    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    body = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    return model_response(body)
 
 
 @router.post(
@@ -130,7 +134,8 @@ def set_status(
     principal: Principal = Depends(current_principal),
     session: Session = Depends(db_session),
     state: AppState = Depends(app_state),
-) -> ComplaintOut:
+) -> Response:
     """Move a report through the workflow; the citizen is notified of the change."""
     report = change_status(session, tracking_id, body.status, body.note, state.policy, principal)
-    return complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    out = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    return model_response(out)
