@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import Select
 
 from backend.auth import Principal
@@ -68,10 +68,18 @@ def request_fingerprint(payload: ComplaintCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class CheckedInput:
+    """What validation looked up: the official kecamatan name and the attachments."""
+
+    kecamatan: str | None
+    attachments: list[Attachment]
+
+
 def validate_create(
     session: Session, payload: ComplaintCreate, taxonomy: Taxonomy, policy: Policy, now: dt.datetime
-) -> str | None:
-    """Check what the schema cannot; return the canonical kecamatan name, if any."""
+) -> CheckedInput:
+    """Check what the schema cannot; raise InvalidInputError listing every problem."""
     problems: list[dict[str, str]] = []
     if payload.category not in taxonomy.categories:
         known = ", ".join(sorted(taxonomy.categories))
@@ -94,17 +102,21 @@ def validate_create(
             )
     if payload.incident_date and payload.incident_date > policy.local_date(now):
         problems.append({"field": "incident_date", "message": "the incident date is in the future"})
+    attachments: list[Attachment] = []
     if payload.attachments:
-        problems.extend(_attachment_problems(session, payload.attachments))
+        attachments, attachment_problems = _load_attachments(session, payload.attachments)
+        problems.extend(attachment_problems)
     if problems:
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         raise InvalidInputError(f"Please correct the report: {summary}.", problems)
-    return kecamatan
+    return CheckedInput(kecamatan=kecamatan, attachments=attachments)
 
 
-def _attachment_problems(session: Session, ids: list[str]) -> list[dict[str, str]]:
+def _load_attachments(
+    session: Session, ids: list[str]
+) -> tuple[list[Attachment], list[dict[str, str]]]:
     if len(set(ids)) != len(ids):
-        return [{"field": "attachments", "message": "an attachment is listed twice"}]
+        return [], [{"field": "attachments", "message": "an attachment is listed twice"}]
     found = {
         a.id: a for a in session.execute(select(Attachment).where(Attachment.id.in_(ids))).scalars()
     }
@@ -122,7 +134,7 @@ def _attachment_problems(session: Session, ids: list[str]) -> list[dict[str, str
                     "message": f"attachment {attachment_id} belongs to another report",
                 }
             )
-    return problems
+    return list(found.values()), problems
 
 
 def create_complaint(
@@ -138,21 +150,12 @@ def create_complaint(
     Returns the report and whether it was created by this call.
     """
     now = now or utcnow()
-    fingerprint = request_fingerprint(payload)
+    fingerprint = request_fingerprint(payload) if idempotency_key else ""
     if idempotency_key:
         replay = _replayed(session, idempotency_key, fingerprint)
         if replay is not None:
             return replay, False
-    kecamatan = validate_create(session, payload, taxonomy, policy, now)
-    attachments = (
-        list(
-            session.execute(
-                select(Attachment).where(Attachment.id.in_(payload.attachments))
-            ).scalars()
-        )
-        if payload.attachments
-        else []
-    )
+    checked = validate_create(session, payload, taxonomy, policy, now)
     local_day = policy.local_date(now)
     # The counter's row lock is held until commit: take it just before the inserts.
     sequence = allocate_sequence(session, policy.tracking_prefix, local_day.year)
@@ -160,10 +163,10 @@ def create_complaint(
         tracking_id=format_tracking_id(policy.tracking_prefix, local_day.year, sequence),
         report_type=payload.report_type.value,
         category=payload.category,
-        agency=taxonomy.route(payload.category, kecamatan),
+        agency=taxonomy.route(payload.category, checked.kecamatan),
         description=payload.description,
         location_text=payload.location.text,
-        kecamatan=kecamatan,
+        kecamatan=checked.kecamatan,
         latitude=payload.location.latitude,
         longitude=payload.location.longitude,
         incident_date=payload.incident_date,
@@ -181,15 +184,14 @@ def create_complaint(
         updated_at=now,
         verify_due=add_working_days(local_day, policy.verify_days),
         history=[StatusChange(status=Status.RECEIVED.value, note=None, at=now)],
-        attachments=attachments,
+        attachments=checked.attachments,
     )
     session.add(report)
-    session.flush()
     session.add(_outbox_event(EVENT_CREATED, report, None, None, now))
     if idempotency_key:
         session.add(
             IdempotencyKey(
-                key=idempotency_key, request_hash=fingerprint, report_id=report.id, created_at=now
+                key=idempotency_key, request_hash=fingerprint, report=report, created_at=now
             )
         )
     try:
@@ -229,10 +231,15 @@ def _find_report(
     canonical = normalise_tracking_id(tracking_id)
     report: Report | None = None
     if canonical:
-        query = select(Report).where(Report.tracking_id == canonical)
+        # One round trip: the report with its reporter, history and attachments.
+        query = (
+            select(Report)
+            .where(Report.tracking_id == canonical)
+            .options(joinedload(Report.history), joinedload(Report.attachments))
+        )
         if for_update:
             query = query.with_for_update(of=Report)
-        report = session.execute(query).scalar_one_or_none()
+        report = session.execute(query).unique().scalar_one_or_none()
     if report is None or (viewer is not None and not _visible_to(report, viewer)):
         raise NotFoundError(
             f"No report with tracking ID {tracking_id!r}. Check the ID and try again."

@@ -52,8 +52,11 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     if "poolclass" not in kwargs:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
-    return create_engine(url, future=True, pool_pre_ping=True, **kwargs)
+        # No pre-ping (a round trip per request): connections are recycled after
+        # 5 minutes, and a connection found dead invalidates the pool so that the next
+        # request reconnects.
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=300)
+    return create_engine(url, future=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -139,6 +139,8 @@ class IdempotencyKey(Base):
     report_id = Column(Integer, ForeignKey("reports.id"), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
+    report = relationship(Report)
+
 
 class OutboxEvent(Base):
     """An event written in the same transaction as the change it describes."""
