@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from backend.api import attachments, auth, complaints, health, open311
+from backend.api.deps import no_nul_characters
 from backend.errors import install_error_handlers
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
@@ -19,6 +20,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
             "Public-service complaints (SP4N-LAPOR! workflow): a JSON API for the "
             "assistant and the console, and Open311 GeoReport v2."
         ),
+        dependencies=[Depends(no_nul_characters)],
     )
     app.state.backend = state or AppState.from_settings(settings or get_settings())
     install_error_handlers(app)

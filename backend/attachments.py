@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,23 @@ def detect_content_type(head: bytes) -> str:
     return mime
 
 
+def size_text(size: int) -> str:
+    """A byte count for people: `20 MB`, `1.5 MB`, `1 KB`, `100 bytes`."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def clean_filename(name: str | None) -> str | None:
+    """The client's file name without control characters, at most 255 characters.
+
+    Control characters are never part of a real name, and PostgreSQL cannot store NUL.
+    """
+    cleaned = "".join(c for c in name or "" if unicodedata.category(c) != "Cc").strip()
+    return cleaned[:255] or None
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """A file written to the attachment directory."""
@@ -111,7 +129,7 @@ class AttachmentStore:
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise PayloadTooLargeError(
-                            f"The file is larger than {self.max_bytes // (1024 * 1024)} MB."
+                            f"The file is larger than {size_text(self.max_bytes)}."
                         )
                     digest.update(chunk)
                     out.write(chunk)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import Select
 
 from backend.auth import Principal
-from backend.db import utcnow
+from backend.db import as_utc, utcnow
 from backend.deadlines import add_working_days
 from backend.errors import ConflictError, InvalidInputError, NotFoundError
 from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
@@ -30,6 +30,7 @@ from backend.workflow import Status, TransitionError, check_transition
 
 EVENT_CREATED = "complaint.created"
 EVENT_STATUS_CHANGED = "complaint.status_changed"
+EVENT_RECEIPT = "complaint.receipt"
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def _filtered(query: Select, filters: ListFilters, policy: Policy, now: dt.datet
         conditions.append(Report.channel == filters.channel)
     if filters.created_from:
         conditions.append(Report.created_at >= _start_of_day(filters.created_from, policy))
-    if filters.created_to:
+    if filters.created_to and filters.created_to < dt.date.max:
         next_day = filters.created_to + dt.timedelta(days=1)
         conditions.append(Report.created_at < _start_of_day(next_day, policy))
     if filters.overdue is not None:
@@ -300,7 +301,7 @@ def _filtered(query: Select, filters: ListFilters, policy: Policy, now: dt.datet
 
 
 def _start_of_day(day: dt.date, policy: Policy) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=policy.timezone).astimezone(dt.timezone.utc)
+    return as_utc(dt.datetime.combine(day, dt.time.min, tzinfo=policy.timezone))
 
 
 def list_complaints(
@@ -359,6 +360,21 @@ def change_status(
         StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now)
     )
     session.add(_outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now))
+    session.commit()
+    return report
+
+
+def request_receipt(
+    session: Session, tracking_id: str, actor: Principal, now: dt.datetime | None = None
+) -> Report:
+    """Ask the notifier to send the reporter their tracking ID.
+
+    Used when a submission was delayed (the backend was unreachable during the
+    conversation), so the citizen could not be told the ID in the chat.
+    """
+    now = now or utcnow()
+    report = _find_report(session, tracking_id, actor, for_update=False)
+    session.add(_outbox_event(EVENT_RECEIPT, report, None, None, now))
     session.commit()
     return report
 

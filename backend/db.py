@@ -39,6 +39,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+LATEST = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC (a naive one is taken as UTC).
+
+    A moment within hours of the ends of the calendar (e.g. 0001-01-01 00:00 +07:00)
+    has no UTC equivalent: it becomes the earliest or latest moment there is.
+    """
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return EARLIEST if moment.year == dt.MINYEAR else LATEST
+
+
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     """Create an engine with the right options for SQLite or PostgreSQL."""
     if url.startswith("sqlite"):

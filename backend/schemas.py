@@ -45,6 +45,13 @@ class StrictModel(BaseModel):
         extra = "forbid"
         anystr_strip_whitespace = True
 
+    @validator("*", pre=True)
+    def _no_nul_characters(cls, value: object) -> object:  # noqa: N805
+        # PostgreSQL cannot store or compare text containing NUL.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
 
 class LocationIn(StrictModel):
     """Where it happened."""

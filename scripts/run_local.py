@@ -20,8 +20,12 @@ from types import FrameType
 import httpx
 from dotenv import dotenv_values, load_dotenv
 
+from scripts.rasa_endpoints import write_endpoints
+
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY")
+LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN")
+MODEL_DIR = ROOT / "models"
+RASA_TRAINING_INPUTS = ("domain.yml", "config.yml", "nlu", "stories")
 
 
 @dataclass
@@ -52,14 +56,74 @@ def ensure_local_secrets(data_dir: Path) -> None:
     load_dotenv(secrets_file, override=False)
 
 
-def services() -> list[Service]:
+def train_if_stale() -> None:
+    """`rasa train`: fingerprinted, so unchanged data retrains nothing."""
+    print("Checking the Rasa model (trains only what changed) ...", flush=True)
+    args = [
+        str(Path(sys.executable).parent / "rasa"),
+        "train",
+        "--domain",
+        "domain.yml",
+        "--config",
+        "config.yml",
+        "--data",
+        "nlu",
+        "stories",
+        "--out",
+        str(MODEL_DIR),
+        "--fixed-model-name",
+        "lapor",
+    ]
+    result = subprocess.run(args, cwd=ROOT, check=False, capture_output=True, text=True)  # noqa: S603
+    if result.returncode != 0:
+        sys.exit(f"rasa train failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+
+
+def services(data_dir: Path) -> list[Service]:
     """The services to start, in order."""
     backend_port = os.environ.get("BACKEND_PORT", "8000")
+    actions_port = int(os.environ.get("ACTIONS_PORT", "5055"))
+    rasa_port = os.environ.get("RASA_PORT", "5005")
+    endpoints = write_endpoints(
+        ROOT / "endpoints.yml",
+        data_dir / "endpoints.yml",
+        actions_port,
+        os.environ.get("TRACKER_DATABASE_URL") or None,
+        os.environ.get("REDIS_URL") or None,
+    )
     return [
         Service(
             name="backend",
             args=["-m", "backend", "serve"],
             health_url=f"http://127.0.0.1:{backend_port}/health",
+        ),
+        Service(
+            name="actions",
+            args=["-m", "actions.server"],
+            health_url=f"http://127.0.0.1:{actions_port}/health",
+        ),
+        Service(
+            name="rasa",
+            args=[
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--auth-token",
+                os.environ["RASA_API_TOKEN"],
+                "--port",
+                rasa_port,
+                "--interface",
+                os.environ.get("RASA_HOST", "127.0.0.1"),
+                "--model",
+                str(MODEL_DIR / "lapor.tar.gz"),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "credentials.yml",
+            ],
+            health_url=f"http://127.0.0.1:{rasa_port}/version",
+            startup_seconds=300,
         ),
     ]
 
@@ -121,13 +185,18 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        for service in services():
+        train_if_stale()
+        for service in services(data_dir):
             running.append(service)
             start(service)
         backend = os.environ.get("BACKEND_PORT", "8000")
+        rasa_port = os.environ.get("RASA_PORT", "5005")
         print(
             "\nEverything is running.\n"
-            f"  Backend API:   http://127.0.0.1:{backend}/docs  (token: BACKEND_API_TOKEN in "
+            f"  Chat here:     {sys.executable} -m scripts.chat\n"
+            f"  REST channel:  POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook "
+            '{"sender": "web:me", "message": "halo"}\n'
+            f"  Backend API:   http://127.0.0.1:{backend}/docs  (tokens in "
             f"{data_dir / 'local-secrets.env'})\n"
             f"  Open311:       http://127.0.0.1:{backend}/open311/v2/services.json\n"
             "Press Ctrl+C to stop.",

@@ -7,6 +7,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, current_principal, db_session
+from backend.attachments import clean_filename, size_text
 from backend.auth import Principal, Role
 from backend.errors import NotFoundError, PayloadTooLargeError
 from backend.models import Attachment
@@ -45,10 +46,10 @@ def upload(
         and int(declared) > state.attachments.max_bytes + _MULTIPART_OVERHEAD
     ):
         raise PayloadTooLargeError(
-            f"The file is larger than {state.attachments.max_bytes // (1024 * 1024)} MB."
+            f"The file is larger than {size_text(state.attachments.max_bytes)}."
         )
     stored = state.attachments.save(file.file)
-    filename = (file.filename or "")[:255] or None
+    filename = clean_filename(file.filename)
     attachment = Attachment(
         id=stored.id,
         filename=filename,

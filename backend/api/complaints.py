@@ -18,6 +18,7 @@ from backend.complaints import (
     create_complaint,
     get_complaint,
     list_complaints,
+    request_receipt,
 )
 from backend.db import utcnow
 from backend.presenters import complaint_out
@@ -139,3 +140,22 @@ def set_status(
     report = change_status(session, tracking_id, body.status, body.note, state.policy, principal)
     out = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
     return model_response(out)
+
+
+@router.post(
+    "/{tracking_id}/receipt",
+    status_code=202,
+    response_model=ComplaintOut,
+    responses=_ERRORS,
+)
+def send_receipt(
+    tracking_id: str,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Have the notifier send the reporter their tracking ID (after a delayed submission)."""
+    principal.require(Role.SERVICE)
+    report = request_receipt(session, tracking_id, principal)
+    out = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
+    return model_response(out, status_code=202)

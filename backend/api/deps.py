@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from backend.auth import Principal
+from backend.errors import InvalidInputError
 from backend.state import AppState
 
 
@@ -36,3 +37,15 @@ async def current_principal(
 ) -> Principal:
     """The authenticated caller, or 401 (pure CPU work: no thread hop needed)."""
     return state.tokens.authenticate(authorization)
+
+
+async def no_nul_characters(request: Request) -> None:
+    """Refuse NUL characters in the path and query: PostgreSQL cannot compare them."""
+    params = [*request.path_params.items(), *request.query_params.multi_items()]
+    bad = sorted({name for name, value in params if "\x00" in name or "\x00" in str(value)})
+    if bad:
+        details = [{"field": name, "message": "must not contain NUL characters"} for name in bad]
+        raise InvalidInputError(
+            f"Please correct the request: {', '.join(bad)} must not contain NUL characters.",
+            details,
+        )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from backend.api.deps import app_state, db_session
 from backend.auth import Role
 from backend.complaints import create_complaint
-from backend.db import utcnow
+from backend.db import EARLIEST, as_utc, utcnow
 from backend.errors import ForbiddenError, InvalidInputError, NotFoundError
 from backend.models import Report
 from backend.schemas import Channel, ComplaintCreate, LocationIn, ReporterIn
@@ -170,9 +170,9 @@ def get_requests(
         ids = [normalise_tracking_id(i) for i in service_request_id.split(",") if i.strip()]
         reports = _public_reports_by_id(session, [i for i in ids if i])
     else:
-        now = utcnow()
-        start = start_date or (end_date or now) - _DEFAULT_WINDOW
-        reports = _public_reports_between(session, state, service_code, start, end_date)
+        end = as_utc(end_date) if end_date else None
+        start = as_utc(start_date) if start_date else _window_start(end or utcnow())
+        reports = _public_reports_between(session, service_code, start, end)
     if status:
         reports = [r for r in reports if _open311_status(r) == status]
     return [_service_request(r, state) for r in reports[:_MAX_RESULTS]]
@@ -205,26 +205,25 @@ def _public_reports_by_id(session: Session, tracking_ids: list[str]) -> list[Rep
 
 def _public_reports_between(
     session: Session,
-    state: AppState,
     service_code: str | None,
     start: dt.datetime,
     end: dt.datetime | None,
 ) -> list[Report]:
-    start_utc = _as_utc(start)
-    end_utc = _as_utc(end) if end else None
-    query = select(Report).where(Report.privacy != "confidential", Report.created_at >= start_utc)
-    if end_utc is not None:
-        query = query.where(Report.created_at <= end_utc)
+    query = select(Report).where(Report.privacy != "confidential", Report.created_at >= start)
+    if end is not None:
+        query = query.where(Report.created_at <= end)
     if service_code:
         query = query.where(Report.category == service_code)
     rows = session.execute(query.order_by(Report.created_at.desc()).limit(_MAX_RESULTS))
     return list(rows.unique().scalars())
 
 
-def _as_utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
+def _window_start(end: dt.datetime) -> dt.datetime:
+    """The start of the default window ending at `end` (UTC), or the earliest moment."""
+    try:
+        return end - _DEFAULT_WINDOW
+    except OverflowError:
+        return EARLIEST
 
 
 def _open311_status(report: Report) -> str:

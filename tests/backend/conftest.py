@@ -9,13 +9,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from backend.app import create_app
+from backend.auth import hash_password
 from backend.db import make_engine
 from backend.migrate import upgrade
-from backend.models import Base
+from backend.models import Base, User
 from backend.settings import BackendSettings
 from backend.state import AppState
 from tests.conftest import postgres_engine
@@ -115,3 +117,45 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def count_rows(engine: Engine, model: type[Any]) -> int:
+    """How many rows the table of `model` holds."""
+    with Session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def add_user(
+    engine: Engine, username: str, password: str, role: str, agency: str | None = None
+) -> None:
+    """Store a console user with a hashed password."""
+    with Session(engine) as session:
+        session.add(
+            User(
+                username=username,
+                password_hash=hash_password(password),
+                role=role,
+                agency=agency,
+                active=1,
+            )
+        )
+        session.commit()
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    """Log in through the API and return the Authorization header of the session."""
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def create_report(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """File a report through the API as the service and return its JSON."""
+    response = await client.post(
+        "/api/v1/complaints", json=complaint_body(**overrides), headers=AUTH
+    )
+    assert response.status_code == 201, response.text
+    report: dict[str, Any] = response.json()
+    return report

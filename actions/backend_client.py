@@ -1,0 +1,97 @@
+"""A small typed client of the complaint backend, on an injected `httpx.AsyncClient`.
+
+Actions catch the exceptions below and turn them into polite replies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+#: Timeouts for a conversation turn: the citizen must hear back within 5 seconds.
+DEFAULT_TIMEOUT = httpx.Timeout(4.0, connect=2.0)
+DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+
+
+class BackendError(Exception):
+    """Base of every error talking to the backend."""
+
+
+class BackendUnavailable(BackendError):  # noqa: N818 - reads as a state, like the docs' example
+    """The backend could not be reached, timed out, or failed on its side (5xx)."""
+
+
+class ComplaintRejected(BackendError):  # noqa: N818
+    """The backend refused the report's content (4xx); `message` says why."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+class ReportNotFound(BackendError):  # noqa: N818
+    """No report has this tracking ID."""
+
+
+class BackendClient:
+    """Calls the backend's JSON API with the service token."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    async def create_complaint(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """File a report; a retry with the same key returns the first result."""
+        headers = {**self._headers, "Idempotency-Key": idempotency_key}
+        response = await self._send("POST", "/api/v1/complaints", json=body, headers=headers)
+        return self._json(response)
+
+    async def request_receipt(self, tracking_id: str) -> None:
+        """Ask the backend's notifier to send the reporter their tracking ID."""
+        response = await self._send("POST", f"/api/v1/complaints/{tracking_id}/receipt")
+        self._json(response)
+
+    async def get_complaint(self, tracking_id: str) -> dict[str, Any]:
+        """One report, with its reporter (the service token sees it)."""
+        response = await self._send("GET", f"/api/v1/complaints/{tracking_id}")
+        if response.status_code == 404:
+            raise ReportNotFound(tracking_id)
+        return self._json(response)
+
+    async def list_reports_of_chat(self, chat_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        """The newest reports filed from `chat_id`."""
+        params: dict[str, str | int] = {"reporter_chat_id": chat_id, "per_page": limit}
+        response = await self._send("GET", "/api/v1/complaints", params=params)
+        items: list[dict[str, Any]] = self._json(response)["items"]
+        return items
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("headers", self._headers)
+        try:
+            response = await self._http.request(method, f"{self._base}{path}", **kwargs)
+        except httpx.TransportError as exc:  # connect errors and timeouts
+            raise BackendUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500:
+            raise BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        if response.status_code == 404:
+            raise ReportNotFound(response.request.url.path)
+        if response.status_code >= 400:
+            try:
+                message = str(response.json().get("message", response.text))
+            except ValueError:
+                message = response.text
+            raise ComplaintRejected(message, response.status_code)
+        data: dict[str, Any] = response.json()
+        return data
+
+
+def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+    """The shared HTTP client of the action server (one per process, closed at shutdown)."""
+    return httpx.AsyncClient(timeout=timeout, limits=DEFAULT_LIMITS)

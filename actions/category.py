@@ -1,0 +1,57 @@
+"""`action_ask_complaint_category`: suggest categories from the description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import is_english
+from actions.routing.dataset import CategoryInfo
+from actions.services import get_services
+
+SUGGESTION_COUNT = 3
+
+
+def category_button(info: CategoryInfo, english: bool) -> dict[str, str]:
+    """A button that picks `info`."""
+    return {
+        "title": info.label_en if english else info.label_id,
+        "payload": f'/inform{{"complaint_category":"{info.code}"}}',
+    }
+
+
+class ActionAskComplaintCategory(Action):
+    """Asks for the category: the classifier's best guesses first, the full list on "no"."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_ask_complaint_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Show suggestions (or every category after the citizen declined them)."""
+        services = get_services()
+        categories = services.categories
+        english = is_english(tracker)
+        suggestions = tracker.get_slot("category_suggestions")
+        description = tracker.get_slot("complaint_description") or ""
+        if suggestions == [] or not description:
+            every = [category_button(info, english) for info in categories.values()]
+            dispatcher.utter_message(response="utter_ask_category_list", buttons=every)
+            return []
+        ranked = services.classifier.rank_many([description])[0][:SUGGESTION_COUNT]
+        codes = [code for code, _ in ranked if code in categories]
+        best = categories[codes[0]]
+        buttons: list[dict[str, Any]] = [category_button(categories[c], english) for c in codes]
+        buttons.append({"title": "Other" if english else "Lainnya", "payload": "/deny"})
+        dispatcher.utter_message(
+            response="utter_suggest_category",
+            suggested_label=best.label_en if english else best.label_id,
+            buttons=buttons,
+        )
+        return [SlotSet("category_suggestions", codes)]

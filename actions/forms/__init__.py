@@ -1,0 +1,1 @@
+"""Form validation actions."""

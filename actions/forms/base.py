@@ -1,0 +1,50 @@
+"""Behaviour shared by the assistant's forms: counting invalid answers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+
+#: After this many invalid answers to one question, offer help or cancel instead.
+MAX_INVALID_ANSWERS = 3
+ATTEMPTS_SLOT = "invalid_attempts"
+
+
+class CountingFormValidation(FormValidationAction, ABC):
+    """A form validation that gives up asking after repeated invalid answers.
+
+    Subclasses call `accept` and `reject` from their `validate_<slot>` methods.
+    Being abstract, the action executor does not register this class itself.
+    """
+
+    @abstractmethod
+    def name(self) -> str:
+        """The validation action's name, `validate_<form name>`."""
+
+    def accept(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Slot values for a valid answer; the invalid-answer count starts over."""
+        return {**values, ATTEMPTS_SLOT: 0}
+
+    def reject(
+        self,
+        slot: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        response: str,
+        **template_values: Any,
+    ) -> dict[str, Any]:
+        """Slot values for an invalid answer, with the reason told to the citizen.
+
+        The third invalid answer in a row pauses the form (it stops asking) and
+        offers help or cancelling; "coba lagi" resumes it.
+        """
+        attempts = int(tracker.get_slot(ATTEMPTS_SLOT) or 0) + 1
+        if attempts >= MAX_INVALID_ANSWERS:
+            dispatcher.utter_message(response="utter_invalid_escape")
+            return {slot: None, ATTEMPTS_SLOT: 0, REQUESTED_SLOT: None}
+        dispatcher.utter_message(response=response, **template_values)
+        return {slot: None, ATTEMPTS_SLOT: attempts}

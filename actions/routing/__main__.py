@@ -1,0 +1,152 @@
+"""Command line of the category classifier.
+
+``python -m actions.routing classify``
+    Reads JSON lines ``{"text": ...}`` on stdin and writes one JSON line per input line:
+    ``{"category", "agency", "confidence", "alternatives": [{"category", "confidence"}]}``,
+    or ``{"error": "..."}`` for a bad line (the program carries on; exit code 0).
+``python -m actions.routing train``
+    Trains on the YAML examples and saves the model under ``$CLASSIFIER_MODEL_DIR``.
+``python -m actions.routing evaluate``
+    Prints 5-fold cross-validation and held-out accuracy, recall and confusions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from actions.routing import dataset
+from actions.routing.classifier import (
+    MODEL_FILENAME,
+    CategoryClassifier,
+    default_model_dir,
+    load_or_train,
+    train_from_data,
+)
+from actions.routing.evaluation import cross_validate, score
+
+
+def parse_request(line: str) -> str:
+    """The text of one input line.
+
+    Args:
+        line: A JSON line such as ``{"text": "lampu jalan mati"}``.
+
+    Returns:
+        The text.
+
+    Raises:
+        ValueError: With a readable message when the line is unusable.
+    """
+    if not line.strip():
+        raise ValueError('empty line: expected a JSON object with a "text" field')
+    try:
+        request: Any = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(request, dict):
+        raise ValueError('expected a JSON object with a "text" field')
+    if "text" not in request:
+        raise ValueError('missing the "text" field')
+    text = request["text"]
+    if not isinstance(text, str):
+        raise ValueError('"text" must be a string')
+    if not text.strip():
+        raise ValueError('"text" is empty')
+    return text
+
+
+def classify_stream(classifier: CategoryClassifier, lines: Iterable[str], out: TextIO) -> int:
+    """Answer every input line with one JSON line.
+
+    Args:
+        classifier: A trained classifier.
+        lines: Input lines (JSON objects).
+        out: Where to write the answers (flushed after each line).
+
+    Returns:
+        The number of lines answered with an error.
+    """
+    errors = 0
+    for line in lines:
+        answer: dict[str, Any]
+        try:
+            answer = classifier.predict(parse_request(line)).to_dict()
+        except ValueError as error:
+            errors += 1
+            answer = {"error": str(error)}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+    return errors
+
+
+def _classify(_: argparse.Namespace) -> int:
+    classifier = load_or_train()
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    classify_stream(classifier, stdin, sys.stdout)
+    return 0
+
+
+def _train(_: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    classifier = train_from_data()
+    seconds = time.perf_counter() - started
+    path = classifier.save(
+        default_model_dir() / MODEL_FILENAME,
+        data_fingerprint=dataset.fingerprint(dataset.training_files()),
+    )
+    print(f"Trained in {seconds:.1f} s; saved to {path}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    categories = dataset.load_categories()
+    agencies = dataset.agencies_by_category(categories)
+    examples = dataset.load_examples(categories=categories)
+    heldout = dataset.load_heldout(categories=categories)
+    print(f"Training set: {len(examples)} examples; held-out set: {len(heldout)} examples")
+    cv = cross_validate(examples.texts, examples.labels, folds=args.folds, agencies=agencies)
+    print("\n".join(cv.summary_lines()))
+    classifier = CategoryClassifier(agencies)
+    classifier.train(examples.texts, examples.labels)
+    report = score(classifier, heldout.texts, heldout.labels, "held-out set")
+    print("\n".join(report.summary_lines()))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns:
+        The exit code.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m actions.routing", description="Complaint category classifier."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "classify", help='classify JSON lines {"text": ...} from stdin'
+    ).set_defaults(run=_classify)
+    commands.add_parser("train", help="train on the YAML examples and save").set_defaults(
+        run=_train
+    )
+    evaluate = commands.add_parser("evaluate", help="cross-validation and held-out accuracy")
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    evaluate.set_defaults(run=_evaluate)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

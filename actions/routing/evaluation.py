@@ -1,0 +1,139 @@
+"""Accuracy measurement: cross-validation on the training set and held-out scoring."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sklearn.model_selection import StratifiedKFold
+
+from actions.routing.classifier import CategoryClassifier
+
+
+@dataclass
+class Report:
+    """Accuracy figures of one evaluation.
+
+    Attributes:
+        name: What was evaluated, e.g. ``"5-fold CV"``.
+        total: Number of texts scored.
+        top1_hits: Texts whose best category was right.
+        top3_hits: Texts whose right category was among the best three.
+        support: Texts per true category.
+        correct: Top-1 hits per true category.
+        confusions: ``(true, predicted)`` -> count, for top-1 mistakes.
+    """
+
+    name: str
+    total: int = 0
+    top1_hits: int = 0
+    top3_hits: int = 0
+    support: Counter[str] = field(default_factory=Counter)
+    correct: Counter[str] = field(default_factory=Counter)
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    @property
+    def top1(self) -> float:
+        """Top-1 accuracy, 0..1."""
+        return self.top1_hits / self.total if self.total else 0.0
+
+    @property
+    def top3(self) -> float:
+        """Top-3 accuracy, 0..1."""
+        return self.top3_hits / self.total if self.total else 0.0
+
+    def recall(self) -> dict[str, float]:
+        """Top-1 recall per true category, sorted by category code."""
+        return {code: self.correct[code] / n for code, n in sorted(self.support.items())}
+
+    def add(self, truth: str, ranked: Sequence[str]) -> None:
+        """Score one text.
+
+        Args:
+            truth: The true category.
+            ranked: Predicted categories, best first.
+        """
+        self.total += 1
+        self.support[truth] += 1
+        if ranked and ranked[0] == truth:
+            self.top1_hits += 1
+            self.correct[truth] += 1
+        elif ranked:
+            self.confusions[(truth, ranked[0])] += 1
+        if truth in ranked[:3]:
+            self.top3_hits += 1
+
+    def summary_lines(self, confusions: int = 10) -> list[str]:
+        """A printable report: accuracy, recall per category and the top confusions."""
+        lines = [
+            f"{self.name}: n={self.total}  top-1={self.top1:.3f}  top-3={self.top3:.3f}",
+            "  recall per category:",
+        ]
+        lines += [
+            f"    {code:<26} {value:.2f}  (n={self.support[code]})"
+            for code, value in self.recall().items()
+        ]
+        lines.append("  most common confusions (true -> predicted):")
+        common = self.confusions.most_common(confusions)
+        lines += [f"    {truth} -> {predicted}: {count}" for (truth, predicted), count in common]
+        if not common:
+            lines.append("    none")
+        return lines
+
+
+def score(
+    classifier: CategoryClassifier, texts: Sequence[str], labels: Sequence[str], name: str
+) -> Report:
+    """Evaluate a trained classifier on labelled texts.
+
+    Args:
+        classifier: A trained classifier.
+        texts: Texts to classify.
+        labels: Their true categories.
+        name: Report title.
+
+    Returns:
+        The report.
+    """
+    report = Report(name)
+    for truth, ranking in zip(labels, classifier.rank_many(texts), strict=True):
+        report.add(truth, [code for code, _ in ranking])
+    return report
+
+
+def cross_validate(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    agencies: Mapping[str, str] | None = None,
+) -> Report:
+    """Stratified k-fold cross-validation of a fresh classifier on labelled texts.
+
+    Args:
+        texts: All texts.
+        labels: Their categories.
+        folds: Number of folds.
+        seed: Shuffling seed (the split is reproducible).
+        agencies: Category -> agency, passed to each classifier (avoids file reads).
+
+    Returns:
+        The pooled report over all folds.
+    """
+    report = Report(f"{folds}-fold cross-validation")
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_index, test_index in splitter.split(list(texts), list(labels)):
+        classifier = CategoryClassifier(agencies or {code: code for code in set(labels)})
+        classifier.train([texts[i] for i in train_index], [labels[i] for i in train_index])
+        fold = score(
+            classifier, [texts[i] for i in test_index], [labels[i] for i in test_index], ""
+        )
+        report.total += fold.total
+        report.top1_hits += fold.top1_hits
+        report.top3_hits += fold.top3_hits
+        report.support.update(fold.support)
+        report.correct.update(fold.correct)
+        report.confusions.update(fold.confusions)
+    return report

@@ -1,0 +1,72 @@
+"""The action server: rasa_sdk's web app plus the retry loop for kept reports.
+
+Run with `python -m actions.server`. `GET /health` answers 200 once it is up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sanic import Sanic
+
+from actions.services import get_services
+from actions.settings import get_settings
+from actions.submission import submit_pending
+
+logger = logging.getLogger(__name__)
+
+
+async def retry_pending_forever(interval: float) -> None:
+    """Every `interval` seconds, send reports kept while the backend was down."""
+    while True:
+        await asyncio.sleep(interval)
+        services = get_services()
+        try:
+            sent = await submit_pending(services.pending, services.backend)
+        except Exception:  # a bad round must not stop the loop
+            logger.exception("retrying kept reports failed")
+            continue
+        if sent:
+            logger.info("sent %d kept report(s) to the backend", sent)
+
+
+def create_action_app() -> Sanic:
+    """rasa_sdk's app with our actions, the retry loop and clean shutdown."""
+    from rasa_sdk.endpoint import create_app
+
+    app: Sanic = create_app("actions")
+    settings = get_settings()
+
+    @app.after_server_start
+    async def _start(app: Sanic, _loop: Any) -> None:
+        services = get_services()
+        _ = services.classifier  # load or train the classifier before the first turn
+        app.ctx.retry_task = asyncio.create_task(
+            retry_pending_forever(settings.pending_retry_seconds)
+        )
+
+    @app.before_server_stop
+    async def _stop(app: Sanic, _loop: Any) -> None:
+        task = getattr(app.ctx, "retry_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await get_services().close()
+
+    return app
+
+
+def main() -> None:
+    """Serve the actions on ACTIONS_HOST:ACTIONS_PORT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    app = create_action_app()
+    app.run(settings.actions_host, settings.actions_port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

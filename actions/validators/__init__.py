@@ -1,0 +1,1 @@
+"""Pure validators for the assistant's form answers (dates, locations, free text)."""
