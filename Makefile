@@ -59,6 +59,9 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.backend_bench
+	$(PY) -m scripts.rasa_model
+	$(PY) -m benchmarks.rasa_bench --train
+	$(PY) -m benchmarks.classifier_bench
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Full set of versions resolved together (pip check clean). Regenerate with `make lock`.' > constraints.txt

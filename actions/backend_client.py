@@ -12,6 +12,9 @@ import httpx
 #: Timeouts for a conversation turn: the citizen must hear back within 5 seconds.
 DEFAULT_TIMEOUT = httpx.Timeout(4.0, connect=2.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+#: 4xx answers that say nothing about the report (credentials, rate limits): the backend
+#: counts as unavailable, so kept reports are retried instead of abandoned.
+NOT_ABOUT_THE_REPORT = frozenset({401, 403, 408, 429})
 
 
 class BackendError(Exception):
@@ -19,7 +22,8 @@ class BackendError(Exception):
 
 
 class BackendUnavailable(BackendError):  # noqa: N818 - reads as a state, like the docs' example
-    """The backend could not be reached, timed out, or failed on its side (5xx)."""
+    """The backend could not be reached, timed out, failed on its side (5xx), or refused
+    the caller rather than the report (401, 403, 408, 429)."""
 
 
 class ComplaintRejected(BackendError):  # noqa: N818
@@ -47,6 +51,8 @@ class BackendClient:
         """File a report; a retry with the same key returns the first result."""
         headers = {**self._headers, "Idempotency-Key": idempotency_key}
         response = await self._send("POST", "/api/v1/complaints", json=body, headers=headers)
+        if response.status_code == 404:  # no such endpoint (wrong URL, proxy): not the report
+            raise BackendUnavailable(f"POST /api/v1/complaints: HTTP {response.status_code}")
         return self._json(response)
 
     async def request_receipt(self, tracking_id: str) -> None:
@@ -74,7 +80,7 @@ class BackendClient:
             response = await self._http.request(method, f"{self._base}{path}", **kwargs)
         except httpx.TransportError as exc:  # connect errors and timeouts
             raise BackendUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in NOT_ABOUT_THE_REPORT:
             raise BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
         return response
 

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,7 +18,6 @@ from actions.services import get_services
 from actions.submission import clear_draft
 from actions.validators.dates import format_date_en, format_date_id
 
-FORM = "complaint_form"
 #: Which slots a correction of each field clears.
 FIELD_SLOTS: dict[str, tuple[str, ...]] = {
     "complaint_description": (
@@ -128,7 +127,7 @@ def summary_values(tracker: Tracker) -> dict[str, Any]:
 
 
 class ActionChangeField(Action):
-    """Clears one answer ("ubah lokasi") and goes back to the form to ask it again."""
+    """Clears one answer ("ubah lokasi"); the rules then go back to the form to ask it."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -137,17 +136,16 @@ class ActionChangeField(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Ask which field when none was named; else clear it and resume the form."""
+        """Clear the named field (a new report starts when there is none in progress)."""
         field = entity_value(tracker, "field")
-        if field not in FIELD_SLOTS or not has_draft(tracker):
-            if not has_draft(tracker):
-                dispatcher.utter_message(response="utter_nothing_to_submit")
-            else:
-                dispatcher.utter_message(response="utter_ask_which_field")
+        if not has_draft(tracker):
+            dispatcher.utter_message(response="utter_no_draft")
+            return [SlotSet("report_draft_id", uuid.uuid4().hex)]
+        if field not in FIELD_SLOTS:
             return []
         events: list[EventType] = [SlotSet(slot, None) for slot in FIELD_SLOTS[field]]
         events.append(SlotSet("invalid_attempts", 0))
-        return [*events, FollowupAction(FORM)]
+        return events
 
 
 class ActionConfirmCancel(Action):
@@ -184,7 +182,7 @@ class ActionCancelReport(Action):
 
 
 class ActionResumeReport(Action):
-    """Continues the report in progress where it stopped."""
+    """Continues the report in progress where it stopped (the rules re-enter the form)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -193,9 +191,8 @@ class ActionResumeReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Re-enter the form, or say there is nothing to continue."""
-        if not has_draft(tracker) and not tracker.get_slot("report_type"):
-            dispatcher.utter_message(response="utter_no_draft")
-            return []
-        dispatcher.utter_message(response="utter_resume_form")
-        return [SlotSet("invalid_attempts", 0), FollowupAction(FORM)]
+        """Say so when a draft is kept; otherwise a new report starts."""
+        if has_draft(tracker) or tracker.get_slot("report_draft_id"):
+            dispatcher.utter_message(response="utter_resume_form")
+            return [SlotSet("invalid_attempts", 0)]
+        return [SlotSet("report_draft_id", uuid.uuid4().hex), SlotSet("invalid_attempts", 0)]

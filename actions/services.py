@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import httpx
+
 from actions.backend_client import BackendClient, make_http_client
 from actions.pending import PendingStore
 from actions.routing.dataset import CategoryInfo, load_categories
 from actions.settings import ActionSettings, get_settings
 
 if TYPE_CHECKING:
-    import httpx
-
     from actions.routing.classifier import CategoryClassifier
 
 
@@ -55,7 +55,11 @@ _services: Services | None = None
 def build_services(settings: ActionSettings | None = None) -> Services:
     """Create the services from settings."""
     settings = settings or get_settings()
-    http = make_http_client()
+    http = make_http_client(
+        httpx.Timeout(
+            settings.backend_timeout_seconds, connect=min(2.0, settings.backend_timeout_seconds)
+        )
+    )
     return Services(
         settings=settings,
         http=http,

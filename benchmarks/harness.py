@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -60,30 +61,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_process(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start a child Python process with `env` added to this one's environment."""
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, *args],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def start_process(
+    args: list[str], env: dict[str, str], log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a child process (a list starting with a program, or `-m module` for Python).
+
+    Its output goes to `log_path` (or is discarded), so it can never block on a full pipe.
+    """
+    command = args if not args[0].startswith("-") else [sys.executable, *args]
+    if log_path is None:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    with log_path.open("ab") as log:
+        return subprocess.Popen(  # noqa: S603
+            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Wait until `url` answers 200, or fail with the child's error output."""
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 60, log_path: Path | None = None
+) -> None:
+    """Wait until `url` answers 200, or fail with the end of the child's log."""
+
+    def log_tail() -> str:
+        return log_path.read_text(errors="replace")[-4000:] if log_path else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            errors = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"process exited early:\n{errors}")
+            raise RuntimeError(f"process for {url} exited early:\n{log_tail()}")
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become healthy in {timeout} s")
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become healthy in {timeout} s:\n{log_tail()}")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -19,7 +19,8 @@ def tracker_store_from_url(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": parts.path.lstrip("/")}
+        # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"
+        return {"type": "SQL", "dialect": "sqlite", "db": parts.path[1:]}
     if scheme not in ("postgresql", "postgres"):
         raise ValueError(f"TRACKER_DATABASE_URL must be sqlite:/// or postgresql://, not {scheme}")
     store: dict[str, Any] = {

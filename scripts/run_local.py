@@ -21,11 +21,10 @@ import httpx
 from dotenv import dotenv_values, load_dotenv
 
 from scripts.rasa_endpoints import write_endpoints
+from scripts.rasa_model import MODEL, train
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN")
-MODEL_DIR = ROOT / "models"
-RASA_TRAINING_INPUTS = ("domain.yml", "config.yml", "nlu", "stories")
 
 
 @dataclass
@@ -57,26 +56,15 @@ def ensure_local_secrets(data_dir: Path) -> None:
 
 
 def train_if_stale() -> None:
-    """`rasa train`: fingerprinted, so unchanged data retrains nothing."""
-    print("Checking the Rasa model (trains only what changed) ...", flush=True)
-    args = [
-        str(Path(sys.executable).parent / "rasa"),
-        "train",
-        "--domain",
-        "domain.yml",
-        "--config",
-        "config.yml",
-        "--data",
-        "nlu",
-        "stories",
-        "--out",
-        str(MODEL_DIR),
-        "--fixed-model-name",
-        "lapor",
-    ]
-    result = subprocess.run(args, cwd=ROOT, check=False, capture_output=True, text=True)  # noqa: S603
-    if result.returncode != 0:
+    """Train the Rasa model when its inputs changed (a few minutes), else reuse it."""
+    print("Checking the Rasa model ...", flush=True)
+    result = train()
+    if result is None:
+        print("  the model is up to date", flush=True)
+    elif result.returncode != 0:
         sys.exit(f"rasa train failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    else:
+        print(f"  trained {MODEL.relative_to(ROOT)}", flush=True)
 
 
 def services(data_dir: Path) -> list[Service]:
@@ -116,7 +104,7 @@ def services(data_dir: Path) -> list[Service]:
                 "--interface",
                 os.environ.get("RASA_HOST", "127.0.0.1"),
                 "--model",
-                str(MODEL_DIR / "lapor.tar.gz"),
+                str(MODEL),
                 "--endpoints",
                 str(endpoints),
                 "--credentials",

@@ -6,8 +6,10 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
 
 #: After this many invalid answers to one question, offer help or cancel instead.
 MAX_INVALID_ANSWERS = 3
@@ -24,6 +26,20 @@ class CountingFormValidation(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """The validation action's name, `validate_<form name>`."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate; a validation that stopped the form (`requested_slot` None) keeps it stopped.
+
+        With dynamic required slots, rasa_sdk appends the next slot to ask after the
+        validation's events, which would override the stop.
+        """
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        stop = SlotSet(REQUESTED_SLOT, None)
+        if stop in events and events[-1] != stop:
+            events.append(stop)
+        return events
 
     def accept(self, values: dict[str, Any]) -> dict[str, Any]:
         """Slot values for a valid answer; the invalid-answer count starts over."""

@@ -95,6 +95,22 @@ def today_in(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
+def shared_pin(tracker: Tracker) -> tuple[float, float] | None:
+    """The (latitude, longitude) of a location pin sent with the latest message, if any."""
+    pin = metadata(tracker).get("location")
+    if not (isinstance(pin, dict) and "latitude" in pin and "longitude" in pin):
+        return None
+    try:
+        return float(pin["latitude"]), float(pin["longitude"])
+    except (TypeError, ValueError):
+        return None
+
+
+def pin_text(latitude: float, longitude: float) -> str:
+    """How a pin is written in `complaint_location`."""
+    return f"{latitude:.6f}, {longitude:.6f}"
+
+
 def discard_draft() -> dict[str, Any]:
     """Slot values that throw away the report in progress and stop the form."""
     values: dict[str, Any] = dict.fromkeys(DRAFT_SLOTS)
@@ -206,17 +222,11 @@ class ValidateComplaintForm(CountingFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A shared location pin (channel metadata) or a written place."""
-        pin = metadata(tracker).get("location")
-        if isinstance(pin, dict) and "latitude" in pin and "longitude" in pin:
-            try:
-                latitude, longitude = float(pin["latitude"]), float(pin["longitude"])
-            except (TypeError, ValueError):
-                return {}
-            return {
-                "complaint_location": f"{latitude:.6f}, {longitude:.6f}",
-                "complaint_latitude": latitude,
-                "complaint_longitude": longitude,
-            }
+        pin = shared_pin(tracker)
+        if pin is not None:
+            # Only the text: rasa_sdk drops extracted slots that are not form slots, so
+            # the validation returns the coordinates.
+            return {"complaint_location": pin_text(*pin)}
         text = answer_text(tracker, "complaint_location")
         if not text:
             return {}
@@ -227,20 +237,18 @@ class ValidateComplaintForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Inside Kabupaten Tangerang, with its kecamatan; outside it, no report is filed."""
-        latitude = tracker.get_slot("complaint_latitude")
-        longitude = tracker.get_slot("complaint_longitude")
-        if (
-            latitude is not None
-            and longitude is not None
-            and value == (f"{float(latitude):.6f}, {float(longitude):.6f}")
-        ):
-            point = locate_point(float(latitude), float(longitude))
+        pin = shared_pin(tracker)
+        if pin is not None and value == pin_text(*pin):
+            latitude, longitude = pin
+            point = locate_point(latitude, longitude)
             if not point.inside_regency:
                 return self._outside(dispatcher, point.outside or "elsewhere")
             return self.accept(
                 {
                     "complaint_location": value,
                     "complaint_kecamatan": point.kecamatan,
+                    "complaint_latitude": latitude,
+                    "complaint_longitude": longitude,
                     "location_draft": None,
                 }
             )

@@ -1,0 +1,138 @@
+"""Fixtures that train the Rasa model and start the whole assistant as processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.harness import free_port, start_process, stop_process, wait_healthy
+from scripts.rasa_model import MODEL, RASA_ENV, train
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def rasa_command(*args: str) -> list[str]:
+    """A `rasa` command line run from the project root."""
+    return [RASA, *args]
+
+
+def run_rasa(*args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    """Run a rasa command and return its result (output captured)."""
+    return subprocess.run(  # noqa: S603 - our own virtualenv's rasa
+        rasa_command(*args),
+        cwd=ROOT,
+        env={**os.environ, **RASA_ENV},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The assistant's model, trained when its inputs changed."""
+    result = train(MODEL)
+    if result is not None:
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert MODEL.exists()
+    return MODEL
+
+
+@dataclass
+class Assistant:
+    """The running assistant: backend, action server and Rasa."""
+
+    backend_url: str
+    rasa_url: str
+    backend_token: str
+    rasa_token: str
+    data_dir: Path
+
+    def say(
+        self, sender: str, text: str, metadata: dict[str, object] | None = None
+    ) -> list[dict[str, object]]:
+        """Send one message through Rasa's REST channel and return the replies."""
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+        response.raise_for_status()
+        replies: list[dict[str, object]] = response.json()
+        return replies
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """Backend, action server and Rasa on free ports with embedded defaults (SQLite)."""
+    from scripts.rasa_endpoints import write_endpoints
+
+    data_dir = tmp_path_factory.mktemp("assistant")
+    ports = {name: free_port() for name in ("backend", "actions", "rasa")}
+    env = {
+        **os.environ,
+        **RASA_ENV,
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "BACKEND_PORT": str(ports["backend"]),
+        "ACTIONS_PORT": str(ports["actions"]),
+        "BACKEND_API_TOKEN": "e2e-service-token",
+        "BACKEND_SECRET_KEY": "e2e-secret-key",
+        "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),
+        "PENDING_RETRY_SECONDS": "1",
+    }
+    endpoints = write_endpoints(
+        ROOT / "endpoints.yml",
+        data_dir / "endpoints.yml",
+        ports["actions"],
+        f"sqlite:///{data_dir / 'tracker.db'}",
+        None,
+    )
+    commands = {
+        "backend": [sys.executable, "-m", "backend", "serve"],
+        "actions": [sys.executable, "-m", "actions.server"],
+        "rasa": rasa_command(
+            "run",
+            "--enable-api",
+            "--auth-token",
+            "e2e-rasa-token",
+            "--port",
+            str(ports["rasa"]),
+            "--interface",
+            "127.0.0.1",
+            "--model",
+            str(trained_model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "credentials.yml",
+        ),
+    }
+    health = {
+        "backend": f"http://127.0.0.1:{ports['backend']}/health",
+        "actions": f"http://127.0.0.1:{ports['actions']}/health",
+        "rasa": f"http://127.0.0.1:{ports['rasa']}/version",
+    }
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, command in commands.items():
+            log = data_dir / f"{name}.log"
+            process = start_process(command, env, log)
+            processes.append(process)
+            wait_healthy(health[name], process, timeout=300, log_path=log)
+        yield Assistant(
+            backend_url=f"http://127.0.0.1:{ports['backend']}",
+            rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+            backend_token="e2e-service-token",
+            rasa_token="e2e-rasa-token",
+            data_dir=data_dir,
+        )
+    finally:
+        for process in reversed(processes):
+            stop_process(process)

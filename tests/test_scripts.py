@@ -1,0 +1,68 @@
+"""The `make run` helpers: Rasa endpoints from settings, and model freshness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.rasa_endpoints import lock_store_from_url, render_endpoints, tracker_store_from_url
+from scripts.rasa_model import fingerprint_file, inputs_fingerprint, is_current
+
+
+def test_sqlite_tracker_store_keeps_absolute_and_relative_paths() -> None:
+    assert tracker_store_from_url("sqlite:////tmp/x/tracker.db")["db"] == "/tmp/x/tracker.db"
+    assert tracker_store_from_url("sqlite:///var/tracker.db")["db"] == "var/tracker.db"
+
+
+def test_postgres_tracker_store_from_url() -> None:
+    store = tracker_store_from_url("postgresql://rasa:p%40ss@db.internal:5433/rasa")
+    assert store == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": 5433,
+        "db": "rasa",
+        "username": "rasa",
+        "password": "p@ss",
+    }
+
+
+def test_unknown_tracker_database_is_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="sqlite:/// or postgresql://"):
+        tracker_store_from_url("mysql://x/y")
+
+
+def test_redis_lock_store_from_url() -> None:
+    assert lock_store_from_url("redis://:secret@cache:6380/2") == {
+        "type": "redis",
+        "url": "cache",
+        "port": 6380,
+        "db": 2,
+        "key_prefix": "lapor",
+        "password": "secret",
+    }
+
+
+def test_render_endpoints_keeps_defaults_without_settings() -> None:
+    base = {"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": "var/tracker.db"}}
+    rendered = render_endpoints(base, 5099, None, None)
+    assert rendered["tracker_store"] == base["tracker_store"]
+    assert rendered["action_endpoint"] == {"url": "http://127.0.0.1:5099/webhook"}
+    assert "lock_store" not in rendered
+
+
+def test_model_is_stale_until_its_fingerprint_matches(tmp_path: Path) -> None:
+    for name in ("domain.yml", "config.yml"):
+        (tmp_path / name).write_text(f"{name}: 1\n")
+    for folder in ("nlu", "stories", "nlu_components"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.yml").write_text("x: 1\n")
+    model = tmp_path / "models" / "lapor.tar.gz"
+    model.parent.mkdir()
+    model.write_bytes(b"model")
+    assert not is_current(model, tmp_path)
+    fingerprint_file(model).write_text(inputs_fingerprint(tmp_path))
+    assert is_current(model, tmp_path)
+    (tmp_path / "nlu" / "a.yml").write_text("x: 2\n")
+    assert not is_current(model, tmp_path)
