@@ -46,8 +46,9 @@ def category_from_text(
     best_code, best_score = None, 0.0
     for code, info in categories.items():
         for name in (info.label_id, info.label_en, code.replace("_", " ")):
-            for part in re.split(r"\s*(?:&|/|\band\b|\bdan\b)\s*", name.lower()):
-                score = fuzz.token_set_ratio(cleaned, part) if part else 0.0
+            parts = re.split(r"\s*(?:&|/|\band\b|\bdan\b)\s*", name.lower())
+            for part in [_clean(name), *parts]:
+                score = fuzz.ratio(cleaned, part) if part else 0.0
                 if score > best_score:
                     best_code, best_score = code, score
     if best_code is not None and best_score >= _LABEL_MATCH_SCORE:
