@@ -137,14 +137,15 @@ class ActionChangeField(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Clear the named field (a new report starts when there is none in progress)."""
-        field = entity_value(tracker, "field")
+        field = tracker.get_slot("field_to_change") or entity_value(tracker, "field")
+        done = SlotSet("field_to_change", None)
         if not has_draft(tracker):
             dispatcher.utter_message(response="utter_no_draft")
-            return [SlotSet("report_draft_id", uuid.uuid4().hex)]
+            return [done, SlotSet("report_draft_id", uuid.uuid4().hex)]
         if field not in FIELD_SLOTS:
-            return []
+            return [done]
         events: list[EventType] = [SlotSet(slot, None) for slot in FIELD_SLOTS[field]]
-        events.append(SlotSet("invalid_attempts", 0))
+        events += [SlotSet("invalid_attempts", 0), done]
         return events
 
 

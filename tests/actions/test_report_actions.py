@@ -197,6 +197,7 @@ async def test_changing_the_location_clears_every_location_slot(
         "complaint_kecamatan": None,
         "location_draft": None,
         "invalid_attempts": 0,
+        "field_to_change": None,
     }
     assert dispatcher.messages == []
 
@@ -213,6 +214,7 @@ async def test_changing_the_description_also_clears_the_category(
         "complaint_category": None,
         "category_suggestions": None,
         "invalid_attempts": 0,
+        "field_to_change": None,
     }
 
 
@@ -221,7 +223,8 @@ async def test_change_without_a_known_field_clears_nothing(
     dispatcher: CollectingDispatcher, entities: dict[str, Any] | None
 ) -> None:
     tracker = make_tracker(slots=COMPLETE, intent="change_field", entities=entities)
-    assert await ActionChangeField().run(dispatcher, tracker, DOMAIN) == []
+    events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events) == {"field_to_change": None}
 
 
 async def test_change_without_a_draft_starts_a_new_report(
@@ -230,7 +233,7 @@ async def test_change_without_a_draft_starts_a_new_report(
     tracker = make_tracker(intent="change_field", entities={"field": "privacy"})
     events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_no_draft"]
-    assert list(slot_events(events)) == ["report_draft_id"]
+    assert sorted(slot_events(events)) == ["field_to_change", "report_draft_id"]
     assert re.fullmatch(r"[0-9a-f]{32}", slot_events(events)["report_draft_id"])
 
 

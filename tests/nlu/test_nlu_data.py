@@ -49,6 +49,9 @@ MIN_EXAMPLES = {
     "inform_privacy": 25,
     "change_field": 25,
     "inform": 80,
+    "resume_report": 15,
+    "share_location": 10,
+    "send_attachment": 10,
 }
 
 #: The canonical values each entity may take (after synonym mapping).
