@@ -17,7 +17,7 @@ PYTHON310 := $(shell \
 	  "$$p" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null && { echo "$$p"; break; }; \
 	done)
 
-.PHONY: run test lint typecheck unit bench venv clean lock help
+.PHONY: run test lint typecheck unit bench nlu-report venv clean lock help
 
 help:
 	@echo "make run    start the assistant locally (embedded defaults)"
@@ -68,3 +68,6 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+
+nlu-report: $(STAMP)
+	$(PY) -m scripts.nlu_report --folds 3
