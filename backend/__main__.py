@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import multiprocessing
 import os
+import signal
+import socket
 import sys
 
 import uvicorn
@@ -25,15 +28,45 @@ def _migrate() -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    settings = get_settings()
     if not args.no_migrate:
         _migrate()
+    if args.workers <= 1:
+        _serve_one(reuse_port=False)
+        return
+    # Each worker binds its own SO_REUSEPORT socket, so the kernel spreads connections
+    # evenly; with one shared socket, long-lived client connections pile up on
+    # whichever worker accepted first.
+    workers = [
+        multiprocessing.Process(target=_serve_one, kwargs={"reuse_port": True}, daemon=False)
+        for _ in range(args.workers)
+    ]
+    for worker in workers:
+        worker.start()
+
+    def _stop(_signum: int, _frame: object) -> None:
+        for worker in workers:
+            worker.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    for worker in workers:
+        worker.join()
+
+
+def _serve_one(reuse_port: bool) -> None:
+    settings = get_settings()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit TCP_NODELAY; without it small responses wait ~40 ms
+    # for delayed ACKs (the event loop only sets it on sockets it created itself).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.backend_host, settings.backend_port))
     uvicorn.run(
         "backend.app:create_app",
         factory=True,
-        host=settings.backend_host,
-        port=settings.backend_port,
-        workers=args.workers,
+        fd=sock.fileno(),
         ws="none",  # nothing here uses websockets; Rasa pins websockets 10
         log_level=settings.log_level.lower(),
         access_log=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 
 from backend.api import attachments, auth, complaints, health, open311
@@ -27,8 +28,20 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     for module in (health, auth, complaints, attachments, open311):
         app.include_router(module.router)
 
+    @app.on_event("startup")
+    async def _limit_threads() -> None:
+        # Few threads per process: a transaction holding the tracking-ID counter lock
+        # then gets the GIL back quickly instead of queueing behind dozens of threads.
+        to_thread.current_default_thread_limiter().total_tokens = settings_threads(app)
+
     @app.on_event("shutdown")
     def _dispose_engine() -> None:
         app.state.backend.engine.dispose()
 
     return app
+
+
+def settings_threads(app: FastAPI) -> int:
+    """Worker threads per process for blocking database work."""
+    state: AppState = app.state.backend
+    return state.settings.backend_threads

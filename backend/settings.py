@@ -37,6 +37,7 @@ class BackendSettings(BaseSettings):
     verify_deadline_days: int = Field(default=3, env="VERIFY_DEADLINE_WORKING_DAYS")
     followup_deadline_days: int = Field(default=5, env="FOLLOWUP_DEADLINE_WORKING_DAYS")
     db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
+    backend_threads: int = Field(default=4, env="BACKEND_THREADS", ge=1, le=64)
     log_level: str = Field(default="INFO", env="LOG_LEVEL")
 
     class Config:
