@@ -180,6 +180,9 @@ def main() -> None:
             [
                 RASA,
                 "run",
+                "--enable-api",
+                "--auth-token",
+                "bench-rasa-token",
                 "--port",
                 str(ports["rasa"]),
                 "--interface",
