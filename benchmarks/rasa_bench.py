@@ -34,6 +34,7 @@ from benchmarks.harness import (
     wait_healthy,
 )
 from scripts.rasa_endpoints import write_endpoints
+from scripts.stack import Ports, stack_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -172,38 +173,16 @@ def main() -> None:
         f"sqlite:///{data_dir / 'tracker.db'}",
         None,
     )
-    commands = [
-        ("backend", ["-m", "backend", "serve"], f"http://127.0.0.1:{ports['backend']}/health"),
-        ("actions", ["-m", "actions.server"], f"http://127.0.0.1:{ports['actions']}/health"),
-        (
-            "rasa",
-            [
-                RASA,
-                "run",
-                "--enable-api",
-                "--auth-token",
-                "bench-rasa-token",
-                "--port",
-                str(ports["rasa"]),
-                "--interface",
-                "127.0.0.1",
-                "--model",
-                str(MODEL),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                "credentials.yml",
-            ],
-            f"http://127.0.0.1:{ports['rasa']}/version",
-        ),
-    ]
+    commands = stack_processes(
+        Ports(ports["backend"], ports["actions"], ports["rasa"]), endpoints, MODEL, "bench"
+    )
     processes = {}
     os.chdir(ROOT)
     try:
-        for name, command, health in commands:
-            log = data_dir / f"{name}.log"
-            processes[name] = start_process(command, env, log)
-            wait_healthy(health, processes[name], timeout=300, log_path=log)
+        for spec in commands:
+            log = data_dir / f"{spec.name}.log"
+            processes[spec.name] = start_process(spec.command, env, log)
+            wait_healthy(spec.health_url, processes[spec.name], timeout=300, log_path=log)
         url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
         print(f"Assistant benchmark on {os.cpu_count()} cores: whole complaints, 8 turns each")
         asyncio.run(run_conversations(url, 3, 1, prefix="warm"))

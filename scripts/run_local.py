@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -22,6 +22,7 @@ from dotenv import dotenv_values, load_dotenv
 
 from scripts.rasa_endpoints import write_endpoints
 from scripts.rasa_model import MODEL, train
+from scripts.stack import Ports, StackProcess, stack_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN")
@@ -31,12 +32,14 @@ LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN")
 class Service:
     """One child process and how to tell it is ready."""
 
-    name: str
-    args: list[str]
-    health_url: str
-    env: dict[str, str] = field(default_factory=dict)
-    startup_seconds: float = 120
+    spec: StackProcess
+    startup_seconds: float = 300
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def name(self) -> str:
+        """The service's name."""
+        return self.spec.name
 
 
 def ensure_local_secrets(data_dir: Path) -> None:
@@ -69,51 +72,26 @@ def train_if_stale() -> None:
 
 def services(data_dir: Path) -> list[Service]:
     """The services to start, in order."""
-    backend_port = os.environ.get("BACKEND_PORT", "8000")
-    actions_port = int(os.environ.get("ACTIONS_PORT", "5055"))
-    rasa_port = os.environ.get("RASA_PORT", "5005")
+    ports = Ports(
+        backend=int(os.environ.get("BACKEND_PORT", "8000")),
+        actions=int(os.environ.get("ACTIONS_PORT", "5055")),
+        rasa=int(os.environ.get("RASA_PORT", "5005")),
+    )
     endpoints = write_endpoints(
         ROOT / "endpoints.yml",
         data_dir / "endpoints.yml",
-        actions_port,
+        ports.actions,
         os.environ.get("TRACKER_DATABASE_URL") or None,
         os.environ.get("REDIS_URL") or None,
     )
-    return [
-        Service(
-            name="backend",
-            args=["-m", "backend", "serve"],
-            health_url=f"http://127.0.0.1:{backend_port}/health",
-        ),
-        Service(
-            name="actions",
-            args=["-m", "actions.server"],
-            health_url=f"http://127.0.0.1:{actions_port}/health",
-        ),
-        Service(
-            name="rasa",
-            args=[
-                "-m",
-                "rasa",
-                "run",
-                "--enable-api",
-                "--auth-token",
-                os.environ["RASA_API_TOKEN"],
-                "--port",
-                rasa_port,
-                "--interface",
-                os.environ.get("RASA_HOST", "127.0.0.1"),
-                "--model",
-                str(MODEL),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                "credentials.yml",
-            ],
-            health_url=f"http://127.0.0.1:{rasa_port}/version",
-            startup_seconds=300,
-        ),
-    ]
+    specs = stack_processes(
+        ports,
+        endpoints,
+        MODEL,
+        os.environ["RASA_API_TOKEN"],
+        os.environ.get("RASA_HOST", "127.0.0.1"),
+    )
+    return [Service(spec) for spec in specs]
 
 
 def start(service: Service) -> None:
@@ -124,9 +102,9 @@ def start(service: Service) -> None:
     print(f"Starting {service.name} (log: {log_path.relative_to(ROOT)}) ...", flush=True)
     with log_path.open("ab") as log:
         service.process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-            [sys.executable, *service.args],
+            service.spec.command,
             cwd=ROOT,
-            env={**os.environ, **service.env},
+            env=dict(os.environ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -136,8 +114,8 @@ def start(service: Service) -> None:
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
             sys.exit(f"{service.name} stopped while starting. Last log lines:\n{tail}")
         try:
-            if httpx.get(service.health_url, timeout=2).status_code == 200:
-                print(f"  {service.name} is ready at {service.health_url}", flush=True)
+            if httpx.get(service.spec.health_url, timeout=2).status_code == 200:
+                print(f"  {service.name} is ready at {service.spec.health_url}", flush=True)
                 return
         except httpx.HTTPError:
             pass

@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.harness import free_port, start_process, stop_process, wait_healthy
 from scripts.rasa_model import MODEL, RASA_ENV, train
+from scripts.stack import Ports, stack_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -94,38 +95,19 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         f"sqlite:///{data_dir / 'tracker.db'}",
         None,
     )
-    commands = {
-        "backend": [sys.executable, "-m", "backend", "serve"],
-        "actions": [sys.executable, "-m", "actions.server"],
-        "rasa": rasa_command(
-            "run",
-            "--enable-api",
-            "--auth-token",
-            "e2e-rasa-token",
-            "--port",
-            str(ports["rasa"]),
-            "--interface",
-            "127.0.0.1",
-            "--model",
-            str(trained_model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "credentials.yml",
-        ),
-    }
-    health = {
-        "backend": f"http://127.0.0.1:{ports['backend']}/health",
-        "actions": f"http://127.0.0.1:{ports['actions']}/health",
-        "rasa": f"http://127.0.0.1:{ports['rasa']}/version",
-    }
+    specs = stack_processes(
+        Ports(ports["backend"], ports["actions"], ports["rasa"]),
+        endpoints,
+        trained_model,
+        "e2e-rasa-token",
+    )
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for name, command in commands.items():
-            log = data_dir / f"{name}.log"
-            process = start_process(command, env, log)
+        for spec in specs:
+            log = data_dir / f"{spec.name}.log"
+            process = start_process(spec.command, env, log)
             processes.append(process)
-            wait_healthy(health[name], process, timeout=300, log_path=log)
+            wait_healthy(spec.health_url, process, timeout=300, log_path=log)
         yield Assistant(
             backend_url=f"http://127.0.0.1:{ports['backend']}",
             rasa_url=f"http://127.0.0.1:{ports['rasa']}",
