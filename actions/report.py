@@ -17,6 +17,7 @@ from actions.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 from actions.services import get_services
 from actions.submission import clear_draft
 from actions.validators.dates import format_date_en, format_date_id
+from actions.validators.emergency import looks_like_emergency
 
 #: Which slots a correction of each field clears.
 FIELD_SLOTS: dict[str, tuple[str, ...]] = {
@@ -72,8 +73,12 @@ class ActionStartReport(Action):
         if report_type:
             events.append(SlotSet("report_type", report_type))
         if intent == "report_problem":
+            text = latest_text(tracker)
+            if looks_like_emergency(text):
+                # The first reply to danger is always "call 112 now"; the report may follow.
+                dispatcher.utter_message(response="utter_emergency")
             events.append(SlotSet("report_type", report_type or "complaint"))
-            events.append(SlotSet("complaint_description", latest_text(tracker)))
+            events.append(SlotSet("complaint_description", text))
         attachments = metadata(tracker).get("attachments")
         if isinstance(attachments, list) and attachments:
             events.append(SlotSet("attachments", [str(a) for a in attachments]))

@@ -377,3 +377,14 @@ async def test_after_no_the_full_list_is_shown(dispatcher: CollectingDispatcher)
     assert all(codes)
     assert [m.group(1) for m in codes if m] == list(load_categories())
     assert buttons[0]["title"] == "Jalan & Jembatan"
+
+
+async def test_a_described_emergency_gets_112_before_the_report(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(
+        intent="report_problem", text="tolong rumah tetangga kebakaran apinya sudah besar"
+    )
+    events = await ActionStartReport().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_emergency"]
+    assert slot_events(events)["complaint_description"].startswith("tolong rumah")
