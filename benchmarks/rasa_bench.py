@@ -27,14 +27,12 @@ import aiohttp
 
 from benchmarks.harness import (
     Summary,
-    free_port,
     start_process,
     stop_process,
     summarise,
     wait_healthy,
 )
-from scripts.rasa_endpoints import write_endpoints
-from scripts.stack import Ports, stack_processes
+from scripts.stack import embedded_stack, free_ports, stack_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -154,28 +152,10 @@ def main() -> None:
         sys.exit("No trained model: run `make run` (or rasa train) first.")
 
     data_dir = Path(tempfile.mkdtemp(prefix="rasa-bench-"))
-    ports = {name: free_port() for name in ("backend", "actions", "rasa")}
-    env = {
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": "",
-        "BACKEND_PORT": str(ports["backend"]),
-        "ACTIONS_PORT": str(ports["actions"]),
-        "BACKEND_API_TOKEN": "bench-token",
-        "BACKEND_SECRET_KEY": "bench-secret",
-        "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),
-        "LOG_LEVEL": "WARNING",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    }
-    endpoints = write_endpoints(
-        ROOT / "endpoints.yml",
-        data_dir / "endpoints.yml",
-        ports["actions"],
-        f"sqlite:///{data_dir / 'tracker.db'}",
-        None,
-    )
-    commands = stack_processes(
-        Ports(ports["backend"], ports["actions"], ports["rasa"]), endpoints, MODEL, "bench"
-    )
+    ports = free_ports()
+    env, endpoints = embedded_stack(data_dir, ports, "bench-token")
+    env["LOG_LEVEL"] = "WARNING"
+    commands = stack_processes(ports, endpoints, MODEL, "bench")
     processes = {}
     os.chdir(ROOT)
     try:
@@ -183,7 +163,7 @@ def main() -> None:
             log = data_dir / f"{spec.name}.log"
             processes[spec.name] = start_process(spec.command, env, log)
             wait_healthy(spec.health_url, processes[spec.name], timeout=300, log_path=log)
-        url = f"http://127.0.0.1:{ports['rasa']}/webhooks/rest/webhook"
+        url = f"http://127.0.0.1:{ports.rasa}/webhooks/rest/webhook"
         print(f"Assistant benchmark on {os.cpu_count()} cores: whole complaints, 8 turns each")
         asyncio.run(run_conversations(url, 3, 1, prefix="warm"))
         single = asyncio.run(run_conversations(url, 10, 1, prefix="one"))

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from scripts.rasa_endpoints import write_endpoints
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -68,3 +74,42 @@ def stack_processes(
             f"http://127.0.0.1:{ports.rasa}/version",
         ),
     ]
+
+
+def free_ports() -> Ports:
+    """Three TCP ports nobody listens on right now."""
+    sockets = [socket.socket() for _ in range(3)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        backend, actions, rasa = (int(sock.getsockname()[1]) for sock in sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    return Ports(backend=backend, actions=actions, rasa=rasa)
+
+
+def embedded_stack(data_dir: Path, ports: Ports, backend_token: str) -> tuple[dict[str, str], Path]:
+    """Environment and Rasa endpoints of a throw-away stack on embedded defaults.
+
+    Everything lives under `data_dir` (SQLite databases, uploads, the tracker store);
+    the classifier model is shared with the project's `var/models`.
+    """
+    env = {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "BACKEND_PORT": str(ports.backend),
+        "ACTIONS_PORT": str(ports.actions),
+        "BACKEND_API_TOKEN": backend_token,
+        "BACKEND_SECRET_KEY": secrets.token_urlsafe(24),
+        "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+    endpoints = write_endpoints(
+        ROOT / "endpoints.yml",
+        data_dir / "endpoints.yml",
+        ports.actions,
+        f"sqlite:///{data_dir / 'tracker.db'}",
+        None,
+    )
+    return env, endpoints

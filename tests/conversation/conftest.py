@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.harness import free_port, start_process, stop_process, wait_healthy
+from benchmarks.harness import start_process, stop_process, wait_healthy
 from scripts.rasa_model import MODEL, RASA_ENV, train
-from scripts.stack import Ports, stack_processes
+from scripts.stack import embedded_stack, free_ports, stack_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -72,35 +72,11 @@ class Assistant:
 @pytest.fixture(scope="session")
 def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """Backend, action server and Rasa on free ports with embedded defaults (SQLite)."""
-    from scripts.rasa_endpoints import write_endpoints
-
     data_dir = tmp_path_factory.mktemp("assistant")
-    ports = {name: free_port() for name in ("backend", "actions", "rasa")}
-    env = {
-        **os.environ,
-        **RASA_ENV,
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": "",
-        "BACKEND_PORT": str(ports["backend"]),
-        "ACTIONS_PORT": str(ports["actions"]),
-        "BACKEND_API_TOKEN": "e2e-service-token",
-        "BACKEND_SECRET_KEY": "e2e-secret-key",
-        "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),
-        "PENDING_RETRY_SECONDS": "1",
-    }
-    endpoints = write_endpoints(
-        ROOT / "endpoints.yml",
-        data_dir / "endpoints.yml",
-        ports["actions"],
-        f"sqlite:///{data_dir / 'tracker.db'}",
-        None,
-    )
-    specs = stack_processes(
-        Ports(ports["backend"], ports["actions"], ports["rasa"]),
-        endpoints,
-        trained_model,
-        "e2e-rasa-token",
-    )
+    ports = free_ports()
+    stack_env, endpoints = embedded_stack(data_dir, ports, "e2e-service-token")
+    env = {**os.environ, **RASA_ENV, **stack_env, "PENDING_RETRY_SECONDS": "1"}
+    specs = stack_processes(ports, endpoints, trained_model, "e2e-rasa-token")
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for spec in specs:
@@ -109,8 +85,8 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             processes.append(process)
             wait_healthy(spec.health_url, process, timeout=300, log_path=log)
         yield Assistant(
-            backend_url=f"http://127.0.0.1:{ports['backend']}",
-            rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+            backend_url=f"http://127.0.0.1:{ports.backend}",
+            rasa_url=f"http://127.0.0.1:{ports.rasa}",
             backend_token="e2e-service-token",
             rasa_token="e2e-rasa-token",
             data_dir=data_dir,
