@@ -19,7 +19,7 @@ SUGGESTION_COUNT = 3
 def category_button(info: CategoryInfo, english: bool) -> dict[str, str]:
     """A button that picks `info`."""
     return {
-        "title": info.label_en if english else info.label_id,
+        "title": info.label("en" if english else "id"),
         "payload": f'/inform{{"complaint_category":"{info.code}"}}',
     }
 
@@ -51,7 +51,7 @@ class ActionAskComplaintCategory(Action):
         buttons.append({"title": "Other" if english else "Lainnya", "payload": "/deny"})
         dispatcher.utter_message(
             response="utter_suggest_category",
-            suggested_label=best.label_en if english else best.label_id,
+            suggested_label=best.label("en" if english else "id"),
             buttons=buttons,
         )
         return [SlotSet("category_suggestions", codes)]

@@ -70,6 +70,11 @@ def answer_text(tracker: Tracker, slot: str) -> str | None:
     return text
 
 
+def language_of(tracker: Tracker) -> str:
+    """`en` or `id`: the language the conversation's replies use."""
+    return "en" if is_english(tracker) else "id"
+
+
 def is_english(tracker: Tracker) -> bool:
     """Whether the conversation is in English."""
     return bool(tracker.get_slot("language") == "en")

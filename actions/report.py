@@ -11,7 +11,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import entity_value, is_english, latest_intent, latest_text, metadata
+from actions.conversation import (
+    entity_value,
+    language_of,
+    latest_intent,
+    latest_text,
+    metadata,
+)
 from actions.forms.complaint_form import slots_for
 from actions.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 from actions.services import get_services
@@ -105,7 +111,7 @@ class ActionShowSummary(Action):
 
 def summary_values(tracker: Tracker) -> dict[str, Any]:
     """The template values of `utter_summary`."""
-    language = "en" if is_english(tracker) else "id"
+    language = language_of(tracker)
     categories = get_services().categories
     category = categories.get(tracker.get_slot("complaint_category") or "")
     location = tracker.get_slot("complaint_location") or "-"
@@ -121,9 +127,7 @@ def summary_values(tracker: Tracker) -> dict[str, Any]:
         "description": shorten(
             tracker.get_slot("complaint_description") or "", SUMMARY_DESCRIPTION_CHARS
         ),
-        "category_label": (category.label_en if language == "en" else category.label_id)
-        if category
-        else "-",
+        "category_label": category.label(language) if category else "-",
         "location_label": location,
         "date_label": date_text,
         "privacy_label": label(PRIVACY_LABELS, tracker.get_slot("privacy"), language),

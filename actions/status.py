@@ -13,7 +13,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendUnavailable, ReportNotFound
-from actions.conversation import answer_text, entity_value, is_english
+from actions.conversation import answer_text, entity_value, language_of
 from actions.labels import STATUS_LABELS, label
 from actions.services import get_services
 from actions.validators.dates import format_date_en, format_date_id
@@ -38,9 +38,7 @@ def status_values(report: dict[str, Any], language: str, timezone: str) -> dict[
     return {
         "tracking_id": report["tracking_id"],
         "status_label": label(STATUS_LABELS, report.get("status"), language),
-        "category_label": (category.label_en if language == "en" else category.label_id)
-        if category
-        else report.get("category", "-"),
+        "category_label": category.label(language) if category else report.get("category", "-"),
         "updated": format_date_en(updated) if language == "en" else format_date_id(updated),
         "note": notes[-1]["note"] if notes else NO_NOTE[language],
     }
@@ -96,7 +94,7 @@ class ActionCheckStatus(Action):
         except BackendUnavailable:
             dispatcher.utter_message(response="utter_backend_down")
             return done
-        language = "en" if is_english(tracker) else "id"
+        language = language_of(tracker)
         values = status_values(report, language, services.settings.timezone)
         reporter = report.get("reporter") or {}
         if reporter.get("chat_id") == tracker.sender_id:
@@ -130,7 +128,7 @@ class ActionMyReports(Action):
         if not reports:
             dispatcher.utter_message(response="utter_my_reports_empty")
             return []
-        language = "en" if is_english(tracker) else "id"
+        language = language_of(tracker)
         lines = []
         for report in reports:
             values = status_values(report, language, services.settings.timezone)

@@ -43,6 +43,10 @@ class CategoryInfo:
     agency: str
     scope: str
 
+    def label(self, language: str) -> str:
+        """The label in `language` (`en`, or Indonesian for anything else)."""
+        return self.label_en if language == "en" else self.label_id
+
 
 @dataclass(frozen=True)
 class Examples:
