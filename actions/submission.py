@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendClient, BackendUnavailable, ComplaintRejected
 from actions.conversation import metadata
-from actions.forms.complaint_form import DRAFT_SLOTS
+from actions.forms.complaint_form import DRAFT_SLOTS, empty_draft
 from actions.pending import PendingStore
 from actions.services import get_services
 
@@ -79,7 +79,7 @@ def build_complaint_body(
 
 def clear_draft() -> list[EventType]:
     """Events that forget the report in progress."""
-    return [SlotSet(slot, None) for slot in DRAFT_SLOTS] + [SlotSet("invalid_attempts", 0)]
+    return [SlotSet(slot, value) for slot, value in empty_draft().items()]
 
 
 class ActionSubmitComplaint(Action):

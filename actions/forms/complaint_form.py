@@ -111,12 +111,16 @@ def pin_text(latitude: float, longitude: float) -> str:
     return f"{latitude:.6f}, {longitude:.6f}"
 
 
-def discard_draft() -> dict[str, Any]:
-    """Slot values that throw away the report in progress and stop the form."""
+def empty_draft() -> dict[str, Any]:
+    """Slot values of no report in progress."""
     values: dict[str, Any] = dict.fromkeys(DRAFT_SLOTS)
     values["invalid_attempts"] = 0
-    values[REQUESTED_SLOT] = None
     return values
+
+
+def discard_draft() -> dict[str, Any]:
+    """Slot values that throw away the report in progress and stop the form."""
+    return {**empty_draft(), REQUESTED_SLOT: None}
 
 
 class ValidateComplaintForm(CountingFormValidation):
