@@ -76,6 +76,7 @@ def services(data_dir: Path) -> list[Service]:
         backend=int(os.environ.get("BACKEND_PORT", "8000")),
         actions=int(os.environ.get("ACTIONS_PORT", "5055")),
         rasa=int(os.environ.get("RASA_PORT", "5005")),
+        gateway=int(os.environ.get("GATEWAY_PORT", "8080")),
     )
     endpoints = write_endpoints(
         ROOT / "endpoints.yml",
@@ -92,6 +93,15 @@ def services(data_dir: Path) -> list[Service]:
         os.environ.get("RASA_HOST", "127.0.0.1"),
     )
     return [Service(spec) for spec in specs]
+
+
+def telegram_status() -> str:
+    """How the gateway connects to Telegram with the current settings."""
+    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return "off (set TELEGRAM_BOT_TOKEN in .env to chat on Telegram)"
+    if os.environ.get("TELEGRAM_WEBHOOK_URL"):
+        return f"webhook at {os.environ['TELEGRAM_WEBHOOK_URL']}"
+    return "long polling (no public URL needed): message your bot on Telegram"
 
 
 def start(service: Service) -> None:
@@ -159,6 +169,7 @@ def main() -> None:
         rasa_port = os.environ.get("RASA_PORT", "5005")
         print(
             "\nEverything is running.\n"
+            f"  Telegram:      {telegram_status()}\n"
             f"  Chat here:     {sys.executable} -m scripts.chat\n"
             f"  REST channel:  POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook "
             '{"sender": "web:me", "message": "halo"}\n'

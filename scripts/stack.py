@@ -20,6 +20,7 @@ class Ports:
     backend: int
     actions: int
     rasa: int
+    gateway: int
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class StackProcess:
 def stack_processes(
     ports: Ports, endpoints: Path, model: Path, rasa_token: str, rasa_host: str = "127.0.0.1"
 ) -> list[StackProcess]:
-    """Backend, action server and Rasa (REST channel, token-protected HTTP API), in start order.
+    """Backend, action server, Rasa (REST channel, token-protected HTTP API) and the
+    channel gateway, in start order.
 
     Each process reads the rest of its settings from the environment.
     """
@@ -73,20 +75,25 @@ def stack_processes(
             ],
             f"http://127.0.0.1:{ports.rasa}/version",
         ),
+        StackProcess(
+            "gateway",
+            [python, "-m", "bot"],
+            f"http://127.0.0.1:{ports.gateway}/health",
+        ),
     ]
 
 
 def free_ports() -> Ports:
-    """Three TCP ports nobody listens on right now."""
-    sockets = [socket.socket() for _ in range(3)]
+    """Four TCP ports nobody listens on right now."""
+    sockets = [socket.socket() for _ in range(4)]
     try:
         for sock in sockets:
             sock.bind(("127.0.0.1", 0))
-        backend, actions, rasa = (int(sock.getsockname()[1]) for sock in sockets)
+        backend, actions, rasa, gateway = (int(sock.getsockname()[1]) for sock in sockets)
     finally:
         for sock in sockets:
             sock.close()
-    return Ports(backend=backend, actions=actions, rasa=rasa)
+    return Ports(backend=backend, actions=actions, rasa=rasa, gateway=gateway)
 
 
 def embedded_stack(data_dir: Path, ports: Ports, backend_token: str) -> tuple[dict[str, str], Path]:
@@ -100,6 +107,8 @@ def embedded_stack(data_dir: Path, ports: Ports, backend_token: str) -> tuple[di
         "DATABASE_URL": "",
         "BACKEND_PORT": str(ports.backend),
         "ACTIONS_PORT": str(ports.actions),
+        "RASA_PORT": str(ports.rasa),
+        "GATEWAY_PORT": str(ports.gateway),
         "BACKEND_API_TOKEN": backend_token,
         "BACKEND_SECRET_KEY": secrets.token_urlsafe(24),
         "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),

@@ -1,0 +1,82 @@
+"""The gateway's web app: `/health` and the channels' webhooks."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.gateway import Gateway
+from bot.settings import GatewaySettings, TelegramMode
+from bot.telegram.channel import SECRET_HEADER, secret_matches
+
+logger = logging.getLogger(__name__)
+
+#: Telegram updates are small; anything bigger is not from Telegram.
+MAX_UPDATE_BYTES = 1024 * 1024
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def health(request: Request) -> JSONResponse:
+    """Ready: the channels are started."""
+    gateway = _gateway(request)
+    telegram = gateway.telegram.mode.value if gateway.telegram else TelegramMode.OFF.value
+    return JSONResponse({"status": "ok", "telegram": telegram})
+
+
+async def telegram_webhook(request: Request) -> Response:
+    """Check the secret, queue the update and answer at once (handling runs behind)."""
+    channel = _gateway(request).telegram
+    if channel is None or channel.mode is not TelegramMode.WEBHOOK:
+        return _error(404, "The Telegram webhook is not enabled on this gateway.")
+    received = request.headers.get(SECRET_HEADER)
+    if received is None:
+        return _error(401, f"Missing {SECRET_HEADER} header.")
+    if not secret_matches(received, channel.webhook_secret):
+        return _error(403, f"Wrong {SECRET_HEADER} header.")
+    body = await request.body()
+    if len(body) > MAX_UPDATE_BYTES:
+        return _error(413, "Update too large.")
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an Update")
+        await channel.accept(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        logger.warning("rejected a malformed Telegram update: %s", exc)
+        return _error(400, "The body is not a Telegram Update.")
+    return Response(status_code=200)
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    """The gateway app; its lifespan builds, starts and stops the gateway."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gateway = Gateway.build(settings)
+        app.state.gateway = gateway
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -1,0 +1,76 @@
+"""Gateway settings, read from environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+
+from pydantic import BaseSettings, Field
+
+
+class TelegramMode(str, Enum):
+    """How Telegram updates reach the gateway."""
+
+    OFF = "off"
+    WEBHOOK = "webhook"
+    POLLING = "polling"
+
+
+class GatewaySettings(BaseSettings):
+    """Settings of the channel gateway (`python -m bot`)."""
+
+    gateway_host: str = Field(default="127.0.0.1", env="GATEWAY_HOST")
+    gateway_port: int = Field(default=8080, env="GATEWAY_PORT")
+    rasa_url: str = Field(default="", env="RASA_URL")
+    rasa_port: int = Field(default=5005, env="RASA_PORT")
+    rasa_timeout_seconds: float = Field(default=30.0, env="RASA_TIMEOUT_SECONDS")
+    backend_url: str = Field(default="", env="BACKEND_URL")
+    backend_port: int = Field(default=8000, env="BACKEND_PORT")
+    backend_api_token: str = Field(default="", env="BACKEND_API_TOKEN")
+    redis_url: str = Field(default="", env="REDIS_URL")
+    dedup_ttl_seconds: int = Field(default=86_400, env="GATEWAY_DEDUP_TTL_SECONDS")
+    apology_interval_seconds: float = Field(default=60.0, env="GATEWAY_APOLOGY_INTERVAL_SECONDS")
+    max_concurrent_updates: int = Field(default=256, env="GATEWAY_MAX_CONCURRENT_UPDATES")
+
+    telegram_bot_token: str = Field(default="", env="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_url: str = Field(default="", env="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str = Field(default="", env="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org", env="TELEGRAM_API_BASE_URL"
+    )
+    telegram_max_file_bytes: int = Field(default=20 * 1024 * 1024, env="TELEGRAM_MAX_FILE_BYTES")
+    telegram_messages_per_second: float = Field(default=30.0, env="TELEGRAM_MESSAGES_PER_SECOND")
+    telegram_chat_messages_per_second: float = Field(
+        default=1.0, env="TELEGRAM_CHAT_MESSAGES_PER_SECOND"
+    )
+    telegram_chat_burst: int = Field(default=3, env="TELEGRAM_CHAT_BURST")
+    telegram_max_retries: int = Field(default=4, env="TELEGRAM_MAX_RETRIES")
+
+    class Config:
+        env_file = ".env"
+        env_file_encoding = "utf-8"
+
+    @property
+    def effective_rasa_url(self) -> str:
+        """Rasa's base URL (defaults to this machine's Rasa port)."""
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def effective_backend_url(self) -> str:
+        """The backend's base URL (defaults to this machine's backend port)."""
+        return (self.backend_url or f"http://127.0.0.1:{self.backend_port}").rstrip("/")
+
+    @property
+    def telegram_mode(self) -> TelegramMode:
+        """Webhook with a public URL, polling with only a token, otherwise off."""
+        if not self.telegram_bot_token:
+            return TelegramMode.OFF
+        if self.telegram_webhook_url:
+            return TelegramMode.WEBHOOK
+        return TelegramMode.POLLING
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> GatewaySettings:
+    """The process-wide settings, read once."""
+    return GatewaySettings()
