@@ -45,6 +45,7 @@ class GatewaySettings(BaseSettings):
     )
     telegram_chat_burst: int = Field(default=3, env="TELEGRAM_CHAT_BURST")
     telegram_max_retries: int = Field(default=4, env="TELEGRAM_MAX_RETRIES")
+    telegram_timeout_seconds: float = Field(default=15.0, env="TELEGRAM_TIMEOUT_SECONDS")
 
     class Config:
         env_file = ".env"

@@ -88,7 +88,7 @@ class TelegramChannel:
                 HTTPXRequest(
                     connection_pool_size=64,
                     connect_timeout=5.0,
-                    read_timeout=15.0,
+                    read_timeout=settings.telegram_timeout_seconds,
                     write_timeout=30.0,
                     pool_timeout=5.0,
                 )

@@ -38,22 +38,26 @@ class TelegramOutbox:
     @contextlib.asynccontextmanager
     async def typing(self, chat_id: str) -> AsyncIterator[None]:
         """Show "typing..." until the block ends."""
-        task = asyncio.create_task(self._keep_typing(int(chat_id)))
+        done = asyncio.Event()
+        task = asyncio.create_task(self._keep_typing(int(chat_id), done))
         try:
             yield
         finally:
+            # A cancelled HTTP request can surface as a network error (and be retried)
+            # instead of CancelledError, so the loop also watches `done`; never wait long.
+            done.set()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=1.0)
 
-    async def _keep_typing(self, chat_id: int) -> None:
-        while True:
+    async def _keep_typing(self, chat_id: int, done: asyncio.Event) -> None:
+        while not done.is_set():
             try:
                 await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
             except TelegramError as exc:  # cosmetic: never fail a turn over it
                 logger.debug("typing indicator for %s failed: %s", mask(chat_id), exc)
                 return
-            await asyncio.sleep(TYPING_RENEW_SECONDS)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_RENEW_SECONDS)
 
     async def send_replies(self, chat_id: str, replies: Sequence[BotReply]) -> bool:
         """Deliver `replies` in order; False when the chat turned out unreachable."""

@@ -51,6 +51,9 @@ MESSAGE_METHODS = frozenset(
     }
 )
 
+#: Cosmetic or time-critical calls that are not worth a retry.
+NOT_RETRIED = frozenset({"sendChatAction", "answerCallbackQuery"})
+
 _backoff = wait_random_exponential(multiplier=0.5, max=8)
 
 
@@ -127,7 +130,7 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
             wait=_wait_for(throttled),
-            stop=stop_after_attempt(self._limits.max_attempts),
+            stop=stop_after_attempt(1 if endpoint in NOT_RETRIED else self._limits.max_attempts),
             before_sleep=self._before_retry(endpoint, chat_id if throttled else None),
             reraise=True,
             sleep=self._sleep,
