@@ -56,9 +56,12 @@ class AttachmentUploader:
 
 def _message(response: httpx.Response) -> str:
     try:
-        return str(response.json().get("message") or response.text)
+        body = response.json()
     except ValueError:
         return response.text
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return response.text
 
 
 def backend_http_client() -> httpx.AsyncClient:

@@ -57,17 +57,18 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` (the handlers for `update`) once, in its chat's order."""
         chat_id: int | None = None
-        if isinstance(update, Update):
-            if not await self._first_delivery(update):
-                logger.info("dropped redelivered update %s", update.update_id)
-                if asyncio.iscoroutine(coroutine):
-                    coroutine.close()
-                return
-            chat_id = update.effective_chat.id if update.effective_chat else None
+        if isinstance(update, Update) and update.effective_chat:
+            chat_id = update.effective_chat.id
         chat_lock = self._locks.setdefault(chat_id, _ChatLock())
         chat_lock.users += 1
         try:
+            # Queue first, then check for redelivery: a slow claim never reorders a chat.
             async with chat_lock.lock:
+                if isinstance(update, Update) and not await self._first_delivery(update):
+                    logger.info("dropped redelivered update %s", update.update_id)
+                    if asyncio.iscoroutine(coroutine):
+                        coroutine.close()
+                    return
                 await coroutine
         finally:
             chat_lock.users -= 1

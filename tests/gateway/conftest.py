@@ -76,15 +76,18 @@ def backend_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def settings_for(
-    telegram: FakeTelegramAPI, rasa: FakeRasa, backend_url: str = "", **overrides: Any
+    telegram: FakeTelegramAPI, rasa: FakeRasa | str, backend_url: str = "", **overrides: Any
 ) -> GatewaySettings:
-    """Webhook-mode settings pointing at the fakes (in-process state unless overridden)."""
+    """Webhook-mode settings pointing at the fakes (in-process state unless overridden).
+
+    `rasa` is the fake Rasa, or the URL of a real one.
+    """
     values: dict[str, Any] = {
         "telegram_bot_token": telegram.token,
         "telegram_webhook_url": WEBHOOK_URL,
         "telegram_webhook_secret": SECRET,
         "telegram_api_base_url": telegram.base_url,
-        "rasa_url": rasa.base_url,
+        "rasa_url": rasa if isinstance(rasa, str) else rasa.base_url,
         "rasa_timeout_seconds": 10.0,
         "backend_url": backend_url or "http://127.0.0.1:9",
         "backend_api_token": BACKEND_TOKEN,
