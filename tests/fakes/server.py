@@ -34,7 +34,8 @@ class ThreadedServer:
 
     def start(self, timeout: float = 10.0) -> None:
         """Serve; returns once the port accepts connections."""
-        sock = socket.socket()
+        # Created with IPPROTO_TCP so that asyncio turns Nagle's algorithm off.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = int(sock.getsockname()[1])

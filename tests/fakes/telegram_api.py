@@ -326,6 +326,8 @@ class FakeTelegramAPI:
         self.token = token
         self.latency = latency
         self.long_poll_cap = long_poll_cap
+        #: Called (in the server's thread) with every answered request, e.g. by benchmarks.
+        self.listener: Callable[[RecordedRequest], None] | None = None
         self._lock = threading.RLock()
         self._records: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
@@ -832,6 +834,8 @@ class FakeTelegramAPI:
                 if self._records[index] is record:
                     self._records[index] = done
                     break
+        if self.listener is not None:
+            self.listener(done)
 
     # -- HTTP endpoints -----------------------------------------------------------------------
 
