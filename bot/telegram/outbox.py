@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 #: Telegram shows "typing..." for 5 seconds; renew it a little earlier.
 TYPING_RENEW_SECONDS = 4.5
+#: A quick answer needs no indicator: show it only when the wait gets noticeable.
+TYPING_DELAY_SECONDS = 0.8
 
 
 class TelegramOutbox:
@@ -50,6 +52,8 @@ class TelegramOutbox:
             await asyncio.wait({task}, timeout=1.0)
 
     async def _keep_typing(self, chat_id: int, done: asyncio.Event) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(done.wait(), TYPING_DELAY_SECONDS)
         while not done.is_set():
             try:
                 await self._bot.send_chat_action(chat_id, ChatAction.TYPING)
