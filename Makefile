@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.backend_bench
 	$(PY) -m scripts.rasa_model
 	$(PY) -m benchmarks.rasa_bench --train
+	$(PY) -m benchmarks.gateway_bench
 	$(PY) -m benchmarks.classifier_bench
 
 lock: $(STAMP)
