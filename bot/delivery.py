@@ -1,0 +1,59 @@
+"""Messages the gateway must deliver on its own initiative (status updates), per channel.
+
+The notifier hands a `Notification` to the channel's `NotificationSender`; the channel
+applies its own rules (Telegram's limits; WhatsApp's 24-hour window, where a
+template message stands in for free text) and answers with a `DeliveryResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.rasa import Button
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to one citizen.
+
+    Attributes:
+        chat_id: The chat on its channel (without the `telegram:` prefix).
+        text: The free-form message.
+        template_params: Body parameters of the channel's approved template, used by
+            WhatsApp outside the 24-hour customer-service window.
+        buttons: Quick answers offered with the message.
+        language: "id" or "en".
+    """
+
+    chat_id: str
+    text: str
+    template_params: tuple[str, ...] = ()
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What the platform said.
+
+    Attributes:
+        accepted: The platform took the message (sent; delivery may follow).
+        message_id: The platform's ID of the sent message, to match later receipts.
+        failure: Why it was not accepted (blocked, undeliverable, ...), when it was not.
+        permanent: True when retrying cannot help (blocked, no such user).
+    """
+
+    accepted: bool
+    message_id: str | None = None
+    failure: str | None = None
+    permanent: bool = False
+
+
+class NotificationSender(Protocol):
+    """A channel's way of sending a notification."""
+
+    channel: str
+
+    async def deliver(self, notification: Notification) -> DeliveryResult:
+        """Send `notification`, within the channel's limits and rules."""
