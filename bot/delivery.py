@@ -51,9 +51,17 @@ class DeliveryResult:
 
 
 class NotificationSender(Protocol):
-    """A channel's way of sending a notification."""
+    """A channel's way of sending a notification.
+
+    The notifier first waits for `pace()` (the channel's budget for notifications, a
+    share of its limits so that conversations keep flowing), records that it is about
+    to send, then calls `deliver()` at once.
+    """
 
     channel: str
 
+    async def pace(self) -> None:
+        """Wait for the next slot of the notification budget."""
+
     async def deliver(self, notification: Notification) -> DeliveryResult:
-        """Send `notification`, within the channel's limits and rules."""
+        """Send `notification` now, within the channel's rules."""

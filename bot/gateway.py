@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
 from bot.attachments import AttachmentUploader, backend_http_client
+from bot.delivery import NotificationSender
+from bot.notifier.backend import DeliveryReporter
+from bot.notifier.conversation_log import ConversationLog
+from bot.notifier.service import Notifier
+from bot.notifier.sources import BackendOutboxSource, EventSource, RedisStreamSource
+from bot.notifier.store import DeliveryStore
 from bot.rasa import RasaClient, rasa_http_client
 from bot.ratelimit import MemorySlotStore, RateLimiter, RedisSlotStore, SlotStore
 from bot.reachability import ReachabilityRegistry
@@ -32,6 +40,10 @@ class Gateway:
     uploader: AttachmentUploader
     http_clients: tuple[httpx.AsyncClient, ...]
     telegram: TelegramChannel | None = None
+    notifier: Notifier | None = None
+    delivery_store: DeliveryStore | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _notifier_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: GatewaySettings) -> Gateway:
@@ -64,7 +76,40 @@ class Gateway:
             gateway.telegram = TelegramChannel.build(
                 settings, relay, state, limiter, reachability, uploader
             )
+        if settings.notifier_enabled:
+            gateway._build_notifier(rasa_http, backend_http)
         return gateway
+
+    def _build_notifier(
+        self, rasa_http: httpx.AsyncClient, backend_http: httpx.AsyncClient
+    ) -> None:
+        """The notifier: Redis Streams with `REDIS_URL`, else the backend's outbox."""
+        settings = self.settings
+        source: EventSource
+        if isinstance(self.state, RedisState):
+            source = RedisStreamSource(
+                self.state.client, settings.instance_name, settings.notifier_claim_idle_seconds
+            )
+        else:
+            source = BackendOutboxSource(
+                backend_http, settings.effective_backend_url, settings.backend_api_token
+            )
+        senders: dict[str, NotificationSender] = {}
+        if self.telegram is not None:
+            senders["telegram"] = self.telegram.notification_sender(self.limiter)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.delivery_store = DeliveryStore.from_url(settings.effective_database_url)
+        self.notifier = Notifier(
+            source,
+            senders,
+            self.delivery_store,
+            ConversationLog(rasa_http, settings.effective_rasa_url, settings.rasa_api_token),
+            DeliveryReporter(
+                backend_http, settings.effective_backend_url, settings.backend_api_token
+            ),
+            self.relay.replies,
+            settings.notifier_concurrency,
+        )
 
     async def start(self) -> None:
         """Start the enabled channels."""
@@ -75,11 +120,23 @@ class Gateway:
             )
         else:
             await self.telegram.start()
+        if self.notifier is not None:
+            self._notifier_task = asyncio.create_task(self.notifier.run(self._stopping))
 
     async def stop(self) -> None:
-        """Stop the channels and close connections."""
+        """Stop the notifier and the channels, then close connections."""
+        self._stopping.set()
+        if self._notifier_task is not None:
+            try:
+                await asyncio.wait_for(self._notifier_task, timeout=10)
+            except asyncio.TimeoutError:
+                self._notifier_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._notifier_task
         if self.telegram is not None:
             await self.telegram.stop()
         for client in self.http_clients:
             await client.aclose()
         await self.state.close()
+        if self.delivery_store is not None:
+            self.delivery_store.close()

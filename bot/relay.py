@@ -84,6 +84,11 @@ class ConversationRelay:
         await outbox.send_replies(message.chat_id, replies)
         return replies
 
+    @property
+    def replies(self) -> ReplyCatalogue:
+        """The gateway's own replies."""
+        return self._replies
+
     def text(self, reply_name: str, language: str) -> str:
         """One of the gateway's own replies (`utter_gateway_*`) in `language`."""
         return self._replies.text(reply_name, language)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import BaseSettings, Field
 
@@ -19,11 +22,15 @@ class TelegramMode(str, Enum):
 class GatewaySettings(BaseSettings):
     """Settings of the channel gateway (`python -m bot`)."""
 
+    data_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "var", env="DATA_DIR")
+    gateway_database_url: str = Field(default="", env="GATEWAY_DATABASE_URL")
+    gateway_instance: str = Field(default="", env="GATEWAY_INSTANCE")
     gateway_host: str = Field(default="127.0.0.1", env="GATEWAY_HOST")
     gateway_port: int = Field(default=8080, env="GATEWAY_PORT")
     rasa_url: str = Field(default="", env="RASA_URL")
     rasa_port: int = Field(default=5005, env="RASA_PORT")
     rasa_timeout_seconds: float = Field(default=30.0, env="RASA_TIMEOUT_SECONDS")
+    rasa_api_token: str = Field(default="", env="RASA_API_TOKEN")
     backend_url: str = Field(default="", env="BACKEND_URL")
     backend_port: int = Field(default=8000, env="BACKEND_PORT")
     backend_api_token: str = Field(default="", env="BACKEND_API_TOKEN")
@@ -31,6 +38,11 @@ class GatewaySettings(BaseSettings):
     dedup_ttl_seconds: int = Field(default=86_400, env="GATEWAY_DEDUP_TTL_SECONDS")
     apology_interval_seconds: float = Field(default=60.0, env="GATEWAY_APOLOGY_INTERVAL_SECONDS")
     max_concurrent_updates: int = Field(default=256, env="GATEWAY_MAX_CONCURRENT_UPDATES")
+
+    notifier_enabled: bool = Field(default=True, env="NOTIFIER_ENABLED")
+    notifier_concurrency: int = Field(default=16, env="NOTIFIER_CONCURRENCY")
+    notifier_claim_idle_seconds: float = Field(default=30.0, env="NOTIFIER_CLAIM_IDLE_SECONDS")
+    notifier_share: float = Field(default=0.9, env="NOTIFIER_SHARE")
 
     telegram_bot_token: str = Field(default="", env="TELEGRAM_BOT_TOKEN")
     telegram_webhook_url: str = Field(default="", env="TELEGRAM_WEBHOOK_URL")
@@ -60,6 +72,16 @@ class GatewaySettings(BaseSettings):
     def effective_backend_url(self) -> str:
         """The backend's base URL (defaults to this machine's backend port)."""
         return (self.backend_url or f"http://127.0.0.1:{self.backend_port}").rstrip("/")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The gateway's own database (notification records); SQLite by default."""
+        return self.gateway_database_url or f"sqlite:///{self.data_dir / 'gateway.db'}"
+
+    @property
+    def instance_name(self) -> str:
+        """This gateway process's name among several (its Redis consumer name)."""
+        return self.gateway_instance or f"{socket.gethostname()}-{os.getpid()}"
 
     @property
     def telegram_mode(self) -> TelegramMode:

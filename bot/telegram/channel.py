@@ -19,6 +19,7 @@ from bot.settings import GatewaySettings, TelegramMode
 from bot.shared_state import SharedState
 from bot.telegram.handlers import TelegramHandlers
 from bot.telegram.keyboards import ButtonCodec
+from bot.telegram.notify import TelegramNotificationSender
 from bot.telegram.outbox import TelegramOutbox
 from bot.telegram.processor import ChatOrderedProcessor
 from bot.telegram.ratelimiter import TelegramLimits, TelegramRateLimiter
@@ -54,9 +55,17 @@ def secret_matches(received: str, expected: str) -> bool:
 class TelegramChannel:
     """Owns the `Application`: webhook or polling, handlers, limits and deduplication."""
 
-    def __init__(self, application: TelegramApplication, settings: GatewaySettings) -> None:
+    def __init__(
+        self,
+        application: TelegramApplication,
+        settings: GatewaySettings,
+        buttons: ButtonCodec,
+        reachability: ReachabilityRegistry,
+    ) -> None:
         self.application = application
         self._settings = settings
+        self._buttons = buttons
+        self._reachability = reachability
 
     @classmethod
     def build(
@@ -74,7 +83,8 @@ class TelegramChannel:
             check_webhook_settings(settings)
         base = settings.telegram_api_base_url.rstrip("/")
         limits = TelegramLimits(
-            overall=Rate(settings.telegram_messages_per_second, burst=30),
+            # No burst overall: Telegram counts about 30 messages in any second.
+            overall=Rate(settings.telegram_messages_per_second, burst=1),
             per_chat=Rate(settings.telegram_chat_messages_per_second, settings.telegram_chat_burst),
             max_attempts=settings.telegram_max_retries + 1,
         )
@@ -115,7 +125,15 @@ class TelegramChannel:
         )
         handlers.register(application)
         application.add_error_handler(_log_error)
-        return cls(application, settings)
+        return cls(application, settings, buttons, reachability)
+
+    def notification_sender(self, limiter: RateLimiter) -> TelegramNotificationSender:
+        """The channel's sender of status updates, within its share of the overall rate."""
+        settings = self._settings
+        rate = Rate(settings.telegram_messages_per_second * settings.notifier_share, burst=1)
+        return TelegramNotificationSender(
+            self.application.bot, self._buttons, limiter, rate, self._reachability
+        )
 
     @property
     def webhook_secret(self) -> str:

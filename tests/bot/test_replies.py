@@ -69,7 +69,11 @@ _POLITE = re.compile(r"\b(Bapak/Ibu|Mohon|Silakan|Terima kasih|Maaf)\b", re.IGNO
 _ENGLISH_WORDS = re.compile(r"\b(please|sorry|the|your|you)\b", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("name", sorted(names_used_in_bot_source()))
+#: Pieces of a message, not messages: the message they go into is checked whole.
+FRAGMENTS = {"utter_gateway_note_line"}
+
+
+@pytest.mark.parametrize("name", sorted(names_used_in_bot_source() - FRAGMENTS))
 def test_indonesian_text_is_polite(catalogue: ReplyCatalogue, name: str) -> None:
     text = catalogue.text(name, "id")
     assert _POLITE.search(text), f"{name}: {text!r} neither addresses Bapak/Ibu nor is polite"

@@ -93,6 +93,7 @@ def settings_for(
         "backend_api_token": BACKEND_TOKEN,
         "redis_url": "",
         "telegram_chat_burst": 10,
+        "notifier_enabled": False,
         **overrides,
     }
     return GatewaySettings(**values)

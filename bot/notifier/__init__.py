@@ -1,0 +1,1 @@
+"""The notifier: pushes report status updates from the backend to citizens' chats."""

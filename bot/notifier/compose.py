@@ -1,0 +1,48 @@
+"""The message a citizen gets about an event: the `utter_gateway_*` responses filled in."""
+
+from __future__ import annotations
+
+from actions.labels import STATUS_LABELS, label
+from bot.delivery import Notification
+from bot.notifier.events import RECEIPT, ReportEvent
+from bot.replies import ReplyCatalogue
+
+
+def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notification:
+    """The notification of `event` in `language` ("id" or "en").
+
+    A status change gives the tracking ID, the status in words, the officer's note and
+    what happens next (for `resolved`, the question whether it is really fixed, with
+    buttons); a receipt gives the tracking ID of a report that was kept while the
+    backend was down. WhatsApp's template gets the same three facts as parameters.
+    """
+    status_label = label(STATUS_LABELS, event.status, language)
+    if event.type == RECEIPT:
+        text = replies.text("utter_gateway_receipt", language, tracking_id=event.tracking_id)
+        return Notification(
+            chat_id=event.chat_id,
+            text=text,
+            template_params=(event.tracking_id, status_label, "-"),
+            language=language,
+        )
+    next_name = f"utter_gateway_next_{event.status}"
+    if not replies.has(next_name):
+        next_name = "utter_gateway_next_other"
+    note_line = (
+        replies.text("utter_gateway_note_line", language, note=event.note) if event.note else ""
+    )
+    text = replies.text(
+        "utter_gateway_status_update",
+        language,
+        tracking_id=event.tracking_id,
+        status_label=status_label,
+        note_line=note_line,
+        next_step=replies.text(next_name, language, tracking_id=event.tracking_id),
+    )
+    return Notification(
+        chat_id=event.chat_id,
+        text=text,
+        template_params=(event.tracking_id, status_label, event.note or "-"),
+        buttons=replies.buttons(next_name, language, tracking_id=event.tracking_id),
+        language=language,
+    )

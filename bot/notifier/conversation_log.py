@@ -1,0 +1,60 @@
+"""Writing status updates into the citizen's Rasa conversation (Rasa's HTTP API)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.privacy import mask
+
+logger = logging.getLogger(__name__)
+
+
+class ConversationLogError(Exception):
+    """Rasa's HTTP API did not take the events."""
+
+
+class ConversationLog:
+    """Appends events to a conversation through `POST /conversations/{id}/tracker/events`."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._token = token
+
+    async def _append(self, sender_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+        url = f"{self._base}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        params = {"include_events": "NONE", "token": self._token}
+        try:
+            response = await self._http.post(url, json=events, params=params)
+        except httpx.HTTPError as exc:
+            raise ConversationLogError(str(exc) or type(exc).__name__) from exc
+        if response.status_code != 200:
+            raise ConversationLogError(f"HTTP {response.status_code}")
+        tracker: dict[str, Any] = response.json()
+        return tracker
+
+    async def open_update(self, sender_id: str, tracking_id: str) -> str:
+        """Put the report in context (`tracking_id` slot); returns the citizen's language."""
+        tracker = await self._append(
+            sender_id, [{"event": "slot", "name": "tracking_id", "value": tracking_id}]
+        )
+        language = (tracker.get("slots") or {}).get("language")
+        return "en" if language == "en" else "id"
+
+    async def record_message(self, sender_id: str, text: str, event_id: str) -> None:
+        """Log the update as the bot's message, so the conversation shows it."""
+        event = {
+            "event": "bot",
+            "text": text,
+            "timestamp": time.time(),
+            "metadata": {"notification_event_id": event_id},
+        }
+        try:
+            await self._append(sender_id, [event])
+        except ConversationLogError as exc:  # the citizen has the message: log, go on
+            logger.warning("update not logged in %s's conversation: %s", mask(sender_id), exc)

@@ -1,0 +1,127 @@
+"""The notifier loop: read events, tell each citizen once, record how it went."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+
+import httpx
+from redis.exceptions import RedisError
+
+from bot.delivery import NotificationSender
+from bot.notifier import store as states
+from bot.notifier.backend import DeliveryReporter
+from bot.notifier.compose import compose
+from bot.notifier.conversation_log import ConversationLog, ConversationLogError
+from bot.notifier.events import ReportEvent
+from bot.notifier.sources import Delivery, EventSource
+from bot.notifier.store import DeliveryStore
+from bot.privacy import mask
+from bot.replies import ReplyCatalogue
+
+logger = logging.getLogger(__name__)
+
+
+class Notifier:
+    """Delivers report events to citizens, exactly once per event as far as it can tell.
+
+    Events of one citizen go out in order; different citizens in parallel (up to
+    `concurrency`), paced by each channel's notification budget. An event is
+    acknowledged after it was handled; one whose sending failed for a passing reason
+    is left unacknowledged and comes back later.
+    """
+
+    def __init__(
+        self,
+        source: EventSource,
+        senders: Mapping[str, NotificationSender],
+        store: DeliveryStore,
+        conversation_log: ConversationLog,
+        reporter: DeliveryReporter,
+        replies: ReplyCatalogue,
+        concurrency: int = 16,
+    ) -> None:
+        self._source = source
+        self._senders = senders
+        self._store = store
+        self._log = conversation_log
+        self._reporter = reporter
+        self._replies = replies
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def run(self, stopping: asyncio.Event, batch_size: int = 64) -> None:
+        """Handle events until `stopping` is set."""
+        while not stopping.is_set():
+            try:
+                batch = await self._source.next_batch(batch_size, wait_seconds=1.0)
+            except (RedisError, httpx.HTTPError, OSError) as exc:
+                logger.warning("event source unavailable, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+                continue
+            await self.handle_batch(batch)
+
+    async def handle_batch(self, batch: list[Delivery]) -> None:
+        """Each citizen's events in order, citizens in parallel."""
+        by_citizen: dict[str, list[Delivery]] = defaultdict(list)
+        for delivery in batch:
+            by_citizen[delivery.event.sender_id or delivery.event.event_id].append(delivery)
+        await asyncio.gather(*(self._handle_in_order(items) for items in by_citizen.values()))
+
+    async def _handle_in_order(self, deliveries: list[Delivery]) -> None:
+        async with self._slots:
+            for delivery in deliveries:
+                try:
+                    done = await self.notify(delivery.event)
+                except Exception:  # one bad event must not stop the others
+                    logger.exception("event %s failed", delivery.event.event_id)
+                    continue
+                if done:
+                    await self._source.ack(delivery)
+
+    async def notify(self, event: ReportEvent) -> bool:
+        """Tell the citizen about `event`; False when it should come back later."""
+        if not event.concerns_citizen or event.sender_id is None:
+            return True
+        previous = await self._store.get(event.event_id)
+        if previous is not None and previous.state != states.RETRY:
+            if previous.interrupted():  # a crash while sending: never twice
+                await self._store.finish(event.event_id, states.FAILED, failure="interrupted")
+                await self._reporter.report(
+                    event, "failed", reason="interrupted while sending; not sent again"
+                )
+            return True
+        sender = self._senders.get(event.channel)
+        if sender is None or not event.notifications_enabled:
+            state, reason = (
+                ("skipped", "the citizen turned notifications off")
+                if sender is not None
+                else ("failed", f"no {event.channel or 'known'} channel on this gateway")
+            )
+            if await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
+                await self._store.finish(event.event_id, state, failure=reason)
+                await self._reporter.report(event, state, reason=reason)
+            return True
+        try:
+            language = await self._log.open_update(event.sender_id, event.tracking_id)
+        except ConversationLogError as exc:
+            logger.warning("conversation of %s not updated: %s", mask(event.sender_id), exc)
+            language = "id"
+        notification = compose(event, language, self._replies)
+        await sender.pace()
+        if not await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
+            return True
+        result = await sender.deliver(notification)
+        if result.accepted:
+            await self._store.finish(event.event_id, states.SENT, message_id=result.message_id)
+            await self._reporter.report(event, "sent", message_id=result.message_id)
+            await self._log.record_message(event.sender_id, notification.text, event.event_id)
+            return True
+        if result.permanent:
+            await self._store.finish(event.event_id, states.FAILED, failure=result.failure)
+            await self._reporter.report(event, "failed", reason=result.failure)
+            return True
+        await self._store.finish(event.event_id, states.RETRY, failure=result.failure)
+        logger.warning("event %s will be retried: %s", event.event_id, result.failure)
+        return False

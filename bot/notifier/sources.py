@@ -1,0 +1,142 @@
+"""Where the notifier reads events: a Redis Streams consumer group, or the backend's outbox.
+
+Both deliver every event at least once: an event is acknowledged only after it was
+handled, and one left unacknowledged (the notifier crashed) comes back: from Redis by
+claiming entries idle too long in the group's pending list, from the backend because
+its outbox row stays unpublished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from bot.notifier.events import MalformedEventError, ReportEvent
+
+logger = logging.getLogger(__name__)
+
+STREAM = "lapor:events"
+GROUP = "notifier"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event and the handle to acknowledge it."""
+
+    event: ReportEvent
+    receipt: str
+
+
+class EventSource(Protocol):
+    """A queue of report events."""
+
+    async def next_batch(self, count: int, wait_seconds: float) -> list[Delivery]:
+        """Up to `count` events, waiting up to `wait_seconds` when there are none."""
+
+    async def ack(self, delivery: Delivery) -> None:
+        """The event was handled: do not deliver it again."""
+
+
+def _parse(raw: str | bytes | None) -> ReportEvent | None:
+    try:
+        return ReportEvent.from_payload(json.loads(raw or "{}"))
+    except (ValueError, MalformedEventError, TypeError) as exc:
+        logger.error("dropping an unreadable event: %s", exc)
+        return None
+
+
+class RedisStreamSource:
+    """A consumer in the `notifier` group of the `lapor:events` stream."""
+
+    def __init__(
+        self, client: aioredis.Redis[str], consumer: str, claim_idle_seconds: float = 30.0
+    ) -> None:
+        self._redis = client
+        self._consumer = consumer
+        self._claim_idle_ms = int(claim_idle_seconds * 1000)
+        self._group_ready = False
+
+    async def _ensure_group(self) -> None:
+        if self._group_ready:
+            return
+        try:
+            await self._redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._group_ready = True
+
+    async def _deliveries(self, entries: list[tuple[str, dict[str, str]]]) -> list[Delivery]:
+        found = []
+        for entry_id, fields in entries:
+            event = _parse(fields.get("event"))
+            if event is None:  # never retry what cannot be read
+                await self._redis.xack(STREAM, GROUP, entry_id)  # type: ignore[no-untyped-call]
+                continue
+            found.append(Delivery(event, entry_id))
+        return found
+
+    async def next_batch(self, count: int, wait_seconds: float) -> list[Delivery]:
+        """First entries abandoned by a crashed consumer, then new ones."""
+        await self._ensure_group()
+        claimed = await self._redis.xautoclaim(
+            STREAM, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=count
+        )
+        stale = claimed[1] if claimed else []
+        if stale:
+            logger.info("reclaimed %d events left by a stopped notifier", len(stale))
+            return await self._deliveries(stale)
+        response = await self._redis.xreadgroup(
+            GROUP, self._consumer, {STREAM: ">"}, count=count, block=int(wait_seconds * 1000)
+        )
+        entries = [entry for _, stream_entries in response or [] for entry in stream_entries]
+        return await self._deliveries(entries)
+
+    async def ack(self, delivery: Delivery) -> None:
+        """`XACK` the entry."""
+        await self._redis.xack(STREAM, GROUP, delivery.receipt)  # type: ignore[no-untyped-call]
+
+
+class BackendOutboxSource:
+    """The embedded default: the backend's unpublished outbox events over its API."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    async def next_batch(self, count: int, wait_seconds: float) -> list[Delivery]:
+        """The oldest unpublished events; polls again after `wait_seconds` when none."""
+        try:
+            response = await self._http.get(
+                f"{self._base}/api/v1/events/pending",
+                params={"limit": count},
+                headers=self._headers,
+            )
+            response.raise_for_status()
+            items = response.json()["events"]
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            logger.warning("backend events unavailable: %s", exc)
+            items = []
+        deliveries = []
+        for item in items:
+            event = _parse(json.dumps(item))
+            if event is not None:
+                deliveries.append(Delivery(event, event.event_id))
+        if not deliveries:
+            await asyncio.sleep(wait_seconds)
+        return deliveries
+
+    async def ack(self, delivery: Delivery) -> None:
+        """Mark the outbox event published."""
+        response = await self._http.post(
+            f"{self._base}/api/v1/events/{delivery.receipt}/ack", headers=self._headers
+        )
+        response.raise_for_status()
