@@ -35,7 +35,12 @@ class ConversationLog:
             raise ConversationLogError(str(exc) or type(exc).__name__) from exc
         if response.status_code != 200:
             raise ConversationLogError(f"HTTP {response.status_code}")
-        tracker: dict[str, Any] = response.json()
+        try:
+            tracker = response.json()
+        except ValueError as exc:
+            raise ConversationLogError("Rasa answered with something that is not JSON") from exc
+        if not isinstance(tracker, dict):
+            raise ConversationLogError("Rasa's answer is not a tracker")
         return tracker
 
     async def open_update(self, sender_id: str, tracking_id: str) -> str:

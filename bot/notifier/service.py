@@ -76,9 +76,10 @@ class Notifier:
                     done = await self.notify(delivery.event)
                 except Exception:  # one bad event must not stop the others
                     logger.exception("event %s failed", delivery.event.event_id)
-                    continue
-                if done:
-                    await self._source.ack(delivery)
+                    done = False
+                if not done:  # its later events wait, so that the citizen reads them in order
+                    return
+                await self._source.ack(delivery)
 
     async def notify(self, event: ReportEvent) -> bool:
         """Tell the citizen about `event`; False when it should come back later."""
@@ -86,11 +87,15 @@ class Notifier:
             return True
         previous = await self._store.get(event.event_id)
         if previous is not None and previous.state != states.RETRY:
-            if previous.interrupted():  # a crash while sending: never twice
-                await self._store.finish(event.event_id, states.FAILED, failure="interrupted")
-                await self._reporter.report(
-                    event, "failed", reason="interrupted while sending; not sent again"
-                )
+            if previous.state != states.SENDING:
+                return True  # handled before
+            if not previous.interrupted():
+                return False  # being sent right now, or a crash too recent to tell: later
+            # The sender crashed while sending: it may have arrived; never send twice.
+            await self._store.finish(event.event_id, states.FAILED, failure="interrupted")
+            await self._reporter.report(
+                event, "failed", reason="interrupted while sending; not sent again"
+            )
             return True
         sender = self._senders.get(event.channel)
         if sender is None or not event.notifications_enabled:

@@ -93,8 +93,10 @@ class RedisStreamSource:
         if stale:
             logger.info("reclaimed %d events left by a stopped notifier", len(stale))
             return await self._deliveries(stale)
+        # BLOCK 0 would wait forever: a zero wait reads without blocking.
+        block = int(wait_seconds * 1000) or None
         response = await self._redis.xreadgroup(
-            GROUP, self._consumer, {STREAM: ">"}, count=count, block=int(wait_seconds * 1000)
+            GROUP, self._consumer, {STREAM: ">"}, count=count, block=block
         )
         entries = [entry for _, stream_entries in response or [] for entry in stream_entries]
         return await self._deliveries(entries)
@@ -122,7 +124,9 @@ class BackendOutboxSource:
             )
             response.raise_for_status()
             items = response.json()["events"]
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            if not isinstance(items, list):
+                raise TypeError("events is not a list")
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             logger.warning("backend events unavailable: %s", exc)
             items = []
         deliveries = []
@@ -130,13 +134,18 @@ class BackendOutboxSource:
             event = _parse(json.dumps(item))
             if event is not None:
                 deliveries.append(Delivery(event, event.event_id))
+            elif isinstance(item, dict) and item.get("event_id"):  # never retry the unreadable
+                await self._ack_id(str(item["event_id"]))
         if not deliveries:
             await asyncio.sleep(wait_seconds)
         return deliveries
 
     async def ack(self, delivery: Delivery) -> None:
         """Mark the outbox event published."""
+        await self._ack_id(delivery.receipt)
+
+    async def _ack_id(self, event_id: str) -> None:
         response = await self._http.post(
-            f"{self._base}/api/v1/events/{delivery.receipt}/ack", headers=self._headers
+            f"{self._base}/api/v1/events/{event_id}/ack", headers=self._headers
         )
         response.raise_for_status()
