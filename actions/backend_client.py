@@ -74,6 +74,26 @@ class BackendClient:
         items: list[dict[str, Any]] = self._json(response)["items"]
         return items
 
+    async def send_feedback(
+        self,
+        tracking_id: str,
+        chat_id: str,
+        *,
+        fixed: bool | None = None,
+        rating: int | None = None,
+    ) -> dict[str, Any]:
+        """The reporter's word on a resolved report: fixed or not (reopens), and a rating."""
+        body: dict[str, Any] = {"chat_id": chat_id, "fixed": fixed, "rating": rating}
+        response = await self._send("POST", f"/api/v1/complaints/{tracking_id}/feedback", json=body)
+        return self._json(response)
+
+    async def set_notifications(self, chat_id: str, enabled: bool) -> None:
+        """Turn status updates to `chat_id` off or back on."""
+        response = await self._send(
+            "PUT", f"/api/v1/notification-preferences/{chat_id}", json={"enabled": enabled}
+        )
+        self._json(response)
+
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("headers", self._headers)
         try:
