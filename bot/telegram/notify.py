@@ -17,6 +17,7 @@ from bot.text import split_message
 
 logger = logging.getLogger(__name__)
 
+
 class TelegramNotificationSender:
     """Sends notifications within their own budget, under the bot's overall limits."""
 
