@@ -88,7 +88,10 @@ class Gateway:
         source: EventSource
         if isinstance(self.state, RedisState):
             source = RedisStreamSource(
-                self.state.client, settings.instance_name, settings.notifier_claim_idle_seconds
+                self.state.client,
+                settings.instance_name,
+                settings.notifier_claim_idle_seconds,
+                settings.events_stream,
             )
         else:
             source = BackendOutboxSource(
@@ -109,6 +112,7 @@ class Gateway:
             ),
             self.relay.replies,
             settings.notifier_concurrency,
+            settings.notifier_interrupted_seconds,
         )
 
     async def start(self) -> None:

@@ -43,6 +43,8 @@ class GatewaySettings(BaseSettings):
     notifier_concurrency: int = Field(default=16, env="NOTIFIER_CONCURRENCY")
     notifier_claim_idle_seconds: float = Field(default=30.0, env="NOTIFIER_CLAIM_IDLE_SECONDS")
     notifier_share: float = Field(default=0.9, env="NOTIFIER_SHARE")
+    notifier_interrupted_seconds: float = Field(default=60.0, env="NOTIFIER_INTERRUPTED_SECONDS")
+    events_stream: str = Field(default="lapor:events", env="EVENTS_STREAM")
 
     telegram_bot_token: str = Field(default="", env="TELEGRAM_BOT_TOKEN")
     telegram_webhook_url: str = Field(default="", env="TELEGRAM_WEBHOOK_URL")

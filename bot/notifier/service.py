@@ -42,6 +42,7 @@ class Notifier:
         reporter: DeliveryReporter,
         replies: ReplyCatalogue,
         concurrency: int = 16,
+        interrupted_after_seconds: float = 60.0,
     ) -> None:
         self._source = source
         self._senders = senders
@@ -50,6 +51,7 @@ class Notifier:
         self._reporter = reporter
         self._replies = replies
         self._slots = asyncio.Semaphore(concurrency)
+        self._interrupted_after = interrupted_after_seconds
 
     async def run(self, stopping: asyncio.Event, batch_size: int = 64) -> None:
         """Handle events until `stopping` is set."""
@@ -89,7 +91,7 @@ class Notifier:
         if previous is not None and previous.state != states.RETRY:
             if previous.state != states.SENDING:
                 return True  # handled before
-            if not previous.interrupted():
+            if not previous.interrupted(self._interrupted_after):
                 return False  # being sent right now, or a crash too recent to tell: later
             # The sender crashed while sending: it may have arrived; never send twice.
             await self._store.finish(event.event_id, states.FAILED, failure="interrupted")

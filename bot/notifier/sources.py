@@ -56,9 +56,14 @@ class RedisStreamSource:
     """A consumer in the `notifier` group of the `lapor:events` stream."""
 
     def __init__(
-        self, client: aioredis.Redis[str], consumer: str, claim_idle_seconds: float = 30.0
+        self,
+        client: aioredis.Redis[str],
+        consumer: str,
+        claim_idle_seconds: float = 30.0,
+        stream: str | None = None,
     ) -> None:
         self._redis = client
+        self._stream = stream or STREAM
         self._consumer = consumer
         self._claim_idle_ms = int(claim_idle_seconds * 1000)
         self._group_ready = False
@@ -67,7 +72,7 @@ class RedisStreamSource:
         if self._group_ready:
             return
         try:
-            await self._redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -78,7 +83,7 @@ class RedisStreamSource:
         for entry_id, fields in entries:
             event = _parse(fields.get("event"))
             if event is None:  # never retry what cannot be read
-                await self._redis.xack(STREAM, GROUP, entry_id)  # type: ignore[no-untyped-call]
+                await self._redis.xack(self._stream, GROUP, entry_id)  # type: ignore[no-untyped-call]
                 continue
             found.append(Delivery(event, entry_id))
         return found
@@ -87,7 +92,7 @@ class RedisStreamSource:
         """First entries abandoned by a crashed consumer, then new ones."""
         await self._ensure_group()
         claimed = await self._redis.xautoclaim(
-            STREAM, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=count
+            self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=count
         )
         stale = claimed[1] if claimed else []
         if stale:
@@ -96,14 +101,14 @@ class RedisStreamSource:
         # BLOCK 0 would wait forever: a zero wait reads without blocking.
         block = int(wait_seconds * 1000) or None
         response = await self._redis.xreadgroup(
-            GROUP, self._consumer, {STREAM: ">"}, count=count, block=block
+            GROUP, self._consumer, {self._stream: ">"}, count=count, block=block
         )
         entries = [entry for _, stream_entries in response or [] for entry in stream_entries]
         return await self._deliveries(entries)
 
     async def ack(self, delivery: Delivery) -> None:
         """`XACK` the entry."""
-        await self._redis.xack(STREAM, GROUP, delivery.receipt)  # type: ignore[no-untyped-call]
+        await self._redis.xack(self._stream, GROUP, delivery.receipt)  # type: ignore[no-untyped-call]
 
 
 class BackendOutboxSource:

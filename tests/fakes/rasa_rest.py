@@ -1,7 +1,9 @@
 """A scripted stand-in for Rasa's REST channel (`POST /webhooks/rest/webhook`).
 
 By default it echoes each message (`"echo: <text>"`); tests set replies, a delay or a
-failure, and read back every request it received, in order.
+failure, and read back every request it received, in order. It also takes events
+appended through the HTTP API (`POST /conversations/{id}/tracker/events`), as the
+notifier does, and answers with a tracker whose `language` slot tests can set.
 """
 
 from __future__ import annotations
@@ -49,7 +51,19 @@ class FakeRasa:
         self.fail_status: int | None = None
         self._lock = threading.Lock()
         self._requests: list[RasaRequest] = []
-        app = Starlette(routes=[Route("/webhooks/rest/webhook", self._webhook, methods=["POST"])])
+        self.appended: dict[str, list[dict[str, Any]]] = {}
+        self.languages: dict[str, str] = {}
+        self.api_token = "fake-rasa-token"
+        app = Starlette(
+            routes=[
+                Route("/webhooks/rest/webhook", self._webhook, methods=["POST"]),
+                Route(
+                    "/conversations/{sender:path}/tracker/events",
+                    self._append_events,
+                    methods=["POST"],
+                ),
+            ]
+        )
         self._server = ThreadedServer(app, "fake-rasa")
 
     async def _webhook(self, request: Request) -> Response:
@@ -62,6 +76,23 @@ class FakeRasa:
         if self.fail_status is not None:
             return JSONResponse({"error": "scripted failure"}, status_code=self.fail_status)
         return JSONResponse(self.script(sender, message, metadata))
+
+    async def _append_events(self, request: Request) -> Response:
+        if request.query_params.get("token") != self.api_token:
+            return JSONResponse({"message": "unauthorized"}, status_code=401)
+        sender = request.path_params["sender"]
+        body = await request.json()
+        events = body if isinstance(body, list) else [body]
+        with self._lock:
+            self.appended.setdefault(sender, []).extend(events)
+        slots = {"language": self.languages.get(sender, "id")}
+        return JSONResponse({"sender_id": sender, "slots": slots, "events": None})
+
+    def bot_messages(self, sender: str) -> list[str]:
+        """Texts appended to a conversation as the bot's messages."""
+        with self._lock:
+            events = list(self.appended.get(sender, []))
+        return [str(e.get("text")) for e in events if e.get("event") == "bot"]
 
     @property
     def base_url(self) -> str:
