@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import redis
 from anyio import to_thread
 from fastapi import Depends, FastAPI
 
-from backend.api import attachments, auth, complaints, health, open311
+from backend.api import attachments, auth, complaints, health, notifications, open311
 from backend.api.deps import no_nul_characters
 from backend.errors import install_error_handlers
+from backend.publisher import OutboxPublisher
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
 
@@ -25,7 +27,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     )
     app.state.backend = state or AppState.from_settings(settings or get_settings())
     install_error_handlers(app)
-    for module in (health, auth, complaints, attachments, open311):
+    for module in (health, auth, complaints, attachments, notifications, open311):
         app.include_router(module.router)
 
     @app.on_event("startup")
@@ -34,8 +36,24 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
         # then gets the GIL back quickly instead of queueing behind dozens of threads.
         to_thread.current_default_thread_limiter().total_tokens = settings_threads(app)
 
+    @app.on_event("startup")
+    async def _start_publisher() -> None:
+        backend_state: AppState = app.state.backend
+        if backend_state.settings.redis_url:
+            settings = backend_state.settings
+            publisher = OutboxPublisher(
+                backend_state.sessions,
+                redis.Redis.from_url(settings.redis_url),
+                settings.events_stream,
+            )
+            publisher.start()
+            app.state.publisher = publisher
+
     @app.on_event("shutdown")
     def _dispose_engine() -> None:
+        publisher: OutboxPublisher | None = getattr(app.state, "publisher", None)
+        if publisher is not None:
+            publisher.stop()
         app.state.backend.engine.dispose()
 
     return app

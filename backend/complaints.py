@@ -10,7 +10,8 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -22,10 +23,20 @@ from backend.auth import Principal
 from backend.db import as_utc, utcnow
 from backend.deadlines import add_working_days
 from backend.errors import ConflictError, InvalidInputError, NotFoundError
+from backend.filing import (
+    AttachmentRecord,
+    HistoryRecord,
+    KeyRecord,
+    NewReport,
+    ReporterRecord,
+    connection_for_new_report,
+    insert_new_report,
+)
 from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
+from backend.notifications import prepare_event
 from backend.schemas import ComplaintCreate, Privacy
 from backend.taxonomy import Taxonomy
-from backend.tracking import allocate_sequence, format_tracking_id, normalise_tracking_id
+from backend.tracking import normalise_tracking_id
 from backend.workflow import Status, TransitionError, check_transition
 
 EVENT_CREATED = "complaint.created"
@@ -74,7 +85,7 @@ class CheckedInput:
     """What validation looked up: the official kecamatan name and the attachments."""
 
     kecamatan: str | None
-    attachments: list[Attachment]
+    attachments: list[AttachmentRecord]
 
 
 def validate_create(
@@ -103,7 +114,7 @@ def validate_create(
             )
     if payload.incident_date and payload.incident_date > policy.local_date(now):
         problems.append({"field": "incident_date", "message": "the incident date is in the future"})
-    attachments: list[Attachment] = []
+    attachments: list[AttachmentRecord] = []
     if payload.attachments:
         attachments, attachment_problems = _load_attachments(session, payload.attachments)
         problems.extend(attachment_problems)
@@ -115,27 +126,48 @@ def validate_create(
 
 def _load_attachments(
     session: Session, ids: list[str]
-) -> tuple[list[Attachment], list[dict[str, str]]]:
+) -> tuple[list[AttachmentRecord], list[dict[str, str]]]:
+    """The uploaded attachments `ids` names (oldest first), and what is wrong with them."""
     if len(set(ids)) != len(ids):
         return [], [{"field": "attachments", "message": "an attachment is listed twice"}]
-    found = {
-        a.id: a for a in session.execute(select(Attachment).where(Attachment.id.in_(ids))).scalars()
-    }
+    rows = session.execute(
+        select(
+            Attachment.id,
+            Attachment.report_id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.sha256,
+        )
+        .where(Attachment.id.in_(ids))
+        .order_by(Attachment.created_at, Attachment.id)
+    ).all()
+    found = {row.id: row for row in rows}
     problems = []
     for attachment_id in ids:
-        attachment = found.get(attachment_id)
-        if attachment is None:
+        row = found.get(attachment_id)
+        if row is None:
             problems.append(
                 {"field": "attachments", "message": f"attachment {attachment_id} was not uploaded"}
             )
-        elif attachment.report_id is not None:
+        elif row.report_id is not None:
             problems.append(
                 {
                     "field": "attachments",
                     "message": f"attachment {attachment_id} belongs to another report",
                 }
             )
-    return list(found.values()), problems
+    records = [
+        AttachmentRecord(
+            id=row.id,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+        )
+        for row in rows
+    ]
+    return records, problems
 
 
 def create_complaint(
@@ -145,23 +177,54 @@ def create_complaint(
     policy: Policy,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
-) -> tuple[Report, bool]:
+) -> tuple[Report | NewReport, bool]:
     """Create a report, or return the one an earlier request with the same key created.
 
-    Returns the report and whether it was created by this call.
+    Returns the report and whether it was created by this call. A new report is
+    written with Core statements (on PostgreSQL a single one, see `backend.filing`)
+    and returned as written, without reading it back.
     """
     now = now or utcnow()
-    fingerprint = request_fingerprint(payload) if idempotency_key else ""
-    if idempotency_key:
-        replay = _replayed(session, idempotency_key, fingerprint)
-        if replay is not None:
-            return replay, False
-    checked = validate_create(session, payload, taxonomy, policy, now)
-    local_day = policy.local_date(now)
-    # The counter's row lock is held until commit: take it just before the inserts.
-    sequence = allocate_sequence(session, policy.tracking_prefix, local_day.year)
-    report = Report(
-        tracking_id=format_tracking_id(policy.tracking_prefix, local_day.year, sequence),
+    key = KeyRecord(idempotency_key, request_fingerprint(payload)) if idempotency_key else None
+    try:
+        with connection_for_new_report(session) as connection:
+            if key:
+                replay = _replayed(session, key)
+                if replay is not None:
+                    return replay, False
+            checked = validate_create(session, payload, taxonomy, policy, now)
+            draft = _new_report(payload, checked, taxonomy, policy, now)
+            tracking_id = insert_new_report(
+                connection,
+                draft,
+                _outbox_row(EVENT_CREATED, draft, now),
+                key,
+                policy.tracking_prefix,
+                policy.local_date(now).year,
+            )
+        session.commit()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: return its report.
+        session.rollback()
+        if key:
+            replay = _replayed(session, key)
+            if replay is not None:
+                return replay, False
+        raise
+    return replace(draft, tracking_id=tracking_id), True
+
+
+def _new_report(
+    payload: ComplaintCreate,
+    checked: CheckedInput,
+    taxonomy: Taxonomy,
+    policy: Policy,
+    now: dt.datetime,
+) -> NewReport:
+    """A new, just received report, without its tracking ID (the database allocates it)."""
+    received = Status.RECEIVED.value
+    return NewReport(
+        tracking_id="",
         report_type=payload.report_type.value,
         category=payload.category,
         agency=taxonomy.route(payload.category, checked.kecamatan),
@@ -173,51 +236,41 @@ def create_complaint(
         incident_date=payload.incident_date,
         privacy=payload.privacy.value,
         channel=payload.channel.value,
-        status=Status.RECEIVED.value,
-        reporter=Reporter(
+        status=received,
+        created_at=now,
+        updated_at=now,
+        verify_due=add_working_days(policy.local_date(now), policy.verify_days),
+        followup_due=None,
+        reporter=ReporterRecord(
             name=payload.reporter.name,
             phone=payload.reporter.phone,
             email=payload.reporter.email,
             chat_id=payload.reporter.chat_id,
-            created_at=now,
         ),
-        created_at=now,
-        updated_at=now,
-        verify_due=add_working_days(local_day, policy.verify_days),
-        history=[StatusChange(status=Status.RECEIVED.value, note=None, at=now)],
-        attachments=checked.attachments,
+        history=(HistoryRecord(status=received, note=None, at=now),),
+        attachments=tuple(checked.attachments),
     )
-    session.add(report)
-    session.add(_outbox_event(EVENT_CREATED, report, None, None, now))
-    if idempotency_key:
-        session.add(
-            IdempotencyKey(
-                key=idempotency_key, request_hash=fingerprint, report=report, created_at=now
-            )
+
+
+def _replayed(session: Session, key: KeyRecord) -> Report | None:
+    """The report first created with `key`; refuse the key if it came with another body."""
+    stored = session.execute(
+        select(IdempotencyKey.request_hash, IdempotencyKey.report_id).where(
+            IdempotencyKey.key == key.key
         )
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent request with the same key won the race: return its report.
-        session.rollback()
-        if idempotency_key:
-            replay = _replayed(session, idempotency_key, fingerprint)
-            if replay is not None:
-                return replay, False
-        raise
-    return report, True
-
-
-def _replayed(session: Session, key: str, fingerprint: str) -> Report | None:
-    stored = session.get(IdempotencyKey, key)
+    ).one_or_none()
     if stored is None:
         return None
-    if stored.request_hash != fingerprint:
+    if stored.request_hash != key.request_hash:
         raise InvalidInputError(
             "This Idempotency-Key was already used for a different report; "
             "send a new key for a new report."
         )
-    report: Report | None = session.get(Report, stored.report_id)
+    report: Report | None = (
+        session.execute(_with_details(select(Report).where(Report.id == stored.report_id)))
+        .unique()
+        .scalar_one_or_none()
+    )
     return report
 
 
@@ -232,12 +285,7 @@ def _find_report(
     canonical = normalise_tracking_id(tracking_id)
     report: Report | None = None
     if canonical:
-        # One round trip: the report with its reporter, history and attachments.
-        query = (
-            select(Report)
-            .where(Report.tracking_id == canonical)
-            .options(joinedload(Report.history), joinedload(Report.attachments))
-        )
+        query = _with_details(select(Report).where(Report.tracking_id == canonical))
         if for_update:
             query = query.with_for_update(of=Report)
         report = session.execute(query).unique().scalar_one_or_none()
@@ -246,6 +294,11 @@ def _find_report(
             f"No report with tracking ID {tracking_id!r}. Check the ID and try again."
         )
     return report
+
+
+def _with_details(query: Select) -> Select:
+    """One round trip: the report with its reporter, history and attachments."""
+    return query.options(joinedload(Report.history), joinedload(Report.attachments))
 
 
 def _visible_to(report: Report, viewer: Principal) -> bool:
@@ -260,7 +313,7 @@ def overdue_clause(today: dt.date) -> object:
     )
 
 
-def is_overdue(report: Report, today: dt.date) -> bool:
+def is_overdue(report: Report | NewReport, today: dt.date) -> bool:
     """The Python twin of `overdue_clause`, for one loaded report."""
     if report.status == Status.RECEIVED.value:
         return bool(report.verify_due < today)
@@ -359,7 +412,9 @@ def change_status(
     report.history.append(
         StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now)
     )
-    session.add(_outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now))
+    event = _outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now)
+    prepare_event(session, event, report, actor.name)
+    session.add(event)
     session.commit()
     return report
 
@@ -374,7 +429,9 @@ def request_receipt(
     """
     now = now or utcnow()
     report = _find_report(session, tracking_id, actor, for_update=False)
-    session.add(_outbox_event(EVENT_RECEIPT, report, None, None, now))
+    event = _outbox_event(EVENT_RECEIPT, report, None, None, now)
+    prepare_event(session, event, report, actor.name)
+    session.add(event)
     session.commit()
     return report
 
@@ -386,6 +443,18 @@ def _outbox_event(
     note: str | None,
     now: dt.datetime,
 ) -> OutboxEvent:
+    """The outbox event of a change to a stored report."""
+    return OutboxEvent(**_outbox_row(event_type, report, now, previous, note))
+
+
+def _outbox_row(
+    event_type: str,
+    report: Report | NewReport,
+    now: dt.datetime,
+    previous: Status | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The column values of an outbox event about `report`."""
     event_id = uuid.uuid4().hex
     reporter = report.reporter
     payload = {
@@ -402,10 +471,11 @@ def _outbox_event(
         "chat_id": reporter.chat_id if reporter else None,
         "at": now.isoformat(),
     }
-    return OutboxEvent(
-        id=event_id,
-        event_type=event_type,
-        tracking_id=report.tracking_id,
-        payload=payload,
-        created_at=now,
-    )
+    return {
+        "id": event_id,
+        "event_type": event_type,
+        "tracking_id": report.tracking_id,
+        "payload": payload,
+        "created_at": now,
+        "attempts": 0,
+    }

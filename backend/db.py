@@ -57,6 +57,10 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
         return EARLIEST if moment.year == dt.MINYEAR else LATEST
 
 
+#: `Session.info` key marking a session that only reads (see `make_session_factory`).
+READ_ONLY = "read_only"
+
+
 def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     """Create an engine with the right options for SQLite or PostgreSQL."""
     if url.startswith("sqlite"):
@@ -74,7 +78,9 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
         # 5 minutes, and a connection found dead invalidates the pool so that the next
         # request reconnects.
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=300)
-    return create_engine(url, future=True, **kwargs)
+    engine = create_engine(url, future=True, **kwargs)
+    event.listen(engine, "checkin", _leave_autocommit)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -93,9 +99,33 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _leave_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # Every connection goes back to the pool in transaction mode, whatever ran on it.
+    if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     """A session factory bound to `engine` that keeps objects usable after commit."""
-    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    event.listen(factory, "after_begin", _read_only_without_transaction)
+    return factory
+
+
+def _read_only_without_transaction(session: Session, _transaction: Any, connection: Any) -> None:
+    # A read-only session's queries run in autocommit mode on PostgreSQL: under READ
+    # COMMITTED each statement takes its own snapshot anyway, so BEGIN and ROLLBACK
+    # would be two round trips for nothing. psycopg2 sends BEGIN with the first query,
+    # so none was sent yet and the mode can still change.
+    if session.info.get(READ_ONLY) and connection.dialect.name == "postgresql":
+        connection.connection.dbapi_connection.autocommit = True
+
+
+def closes_without_io(session: Session) -> bool:
+    """Whether closing `session` sends nothing to the database (no rollback to send)."""
+    if not session.in_transaction():
+        return True
+    return bool(session.info.get(READ_ONLY)) and session.get_bind().dialect.name == "postgresql"
 
 
 @contextmanager

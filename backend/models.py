@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     Float,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # SQLAlchemy 1.4 has no type hints: give mypy a plain base cl
         """Declarative base (typing view)."""
 
         metadata: Any
+        __table__: Any
 
         def __init__(self, **kwargs: Any) -> None: ...
 
@@ -74,6 +76,8 @@ class Report(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
     verify_due = Column(Date, nullable=False)
     followup_due = Column(Date, nullable=True)
+    satisfaction_rating = Column(Integer, nullable=True)
+    rated_at = Column(UTCDateTime, nullable=True)
 
     reporter = relationship(Reporter, lazy="joined")
     history = relationship(
@@ -84,6 +88,9 @@ class Report(Base):
     )
     attachments = relationship(
         "Attachment", order_by="Attachment.created_at", lazy="selectin", back_populates="report"
+    )
+    notifications = relationship(
+        "Notification", order_by="Notification.created_at", lazy="selectin"
     )
 
     __table_args__ = (
@@ -180,3 +187,30 @@ class User(Base):
     agency = Column(String(60), nullable=True)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Notification(Base):
+    """One status update to a citizen and how its delivery went (queued ... read, failed)."""
+
+    __tablename__ = "notifications"
+
+    event_id = Column(String(32), primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
+    event_type = Column(String(60), nullable=False)
+    status = Column(String(20), nullable=False)
+    channel = Column(String(20), nullable=False)
+    state = Column(String(16), nullable=False)
+    message_id = Column(String(120), nullable=True)
+    reason = Column(Text, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class NotificationPreference(Base):
+    """A chat that turned status updates off (or back on)."""
+
+    __tablename__ = "notification_preferences"
+
+    chat_id = Column(String(100), primary_key=True)
+    enabled = Column(Boolean, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)

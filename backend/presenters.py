@@ -6,14 +6,19 @@ import datetime as dt
 
 from backend.auth import Principal
 from backend.complaints import is_overdue
+from backend.filing import NewReport
 from backend.models import Report
 from backend.schemas import (
     AttachmentOut,
     ComplaintOut,
     Deadlines,
+    DeliveryState,
     HistoryEntry,
     LocationOut,
+    NotificationOut,
+    Privacy,
     ReporterOut,
+    ReportType,
 )
 from backend.taxonomy import Taxonomy
 from backend.workflow import STATUS_LABELS_ID, Status
@@ -25,10 +30,14 @@ def attachment_url(attachment_id: str) -> str:
 
 
 def complaint_out(
-    report: Report, taxonomy: Taxonomy, viewer: Principal, today: dt.date
+    report: Report | NewReport, taxonomy: Taxonomy, viewer: Principal, today: dt.date
 ) -> ComplaintOut:
-    """The API view of `report` for `viewer`: the reporter only where allowed."""
+    """The API view of `report` for `viewer`: the reporter only where allowed.
+
+    `report` is a stored report or one just created (`NewReport`, not read back).
+    """
     category = taxonomy.categories.get(report.category)
+    status = Status(report.status)
     reporter = None
     if report.reporter is not None and viewer.may_see_reporter(report.privacy):
         reporter = ReporterOut(
@@ -39,9 +48,9 @@ def complaint_out(
         )
     return ComplaintOut(
         tracking_id=report.tracking_id,
-        status=report.status,
-        status_label=STATUS_LABELS_ID[Status(report.status)],
-        report_type=report.report_type,
+        status=status,
+        status_label=STATUS_LABELS_ID[status],
+        report_type=ReportType(report.report_type),
         category=report.category,
         category_label=category.label_id if category else report.category,
         agency=report.agency,
@@ -54,7 +63,7 @@ def complaint_out(
             longitude=report.longitude,
         ),
         incident_date=report.incident_date,
-        privacy=report.privacy,
+        privacy=Privacy(report.privacy),
         channel=report.channel,
         attachments=[a.id for a in report.attachments],
         attachment_files=[
@@ -72,7 +81,7 @@ def complaint_out(
         updated_at=report.updated_at,
         history=[
             HistoryEntry(
-                status=h.status,
+                status=Status(h.status),
                 status_label=STATUS_LABELS_ID[Status(h.status)],
                 note=h.note,
                 at=h.at,
@@ -85,4 +94,19 @@ def complaint_out(
             overdue=is_overdue(report, today),
         ),
         reporter=reporter,
+        # A report just created (not read back) has no notifications and no rating yet.
+        notifications=[
+            NotificationOut(
+                event_id=n.event_id,
+                event_type=n.event_type,
+                status=n.status,
+                channel=n.channel,
+                state=DeliveryState(n.state),
+                reason=n.reason,
+                created_at=n.created_at,
+                updated_at=n.updated_at,
+            )
+            for n in getattr(report, "notifications", ())
+        ],
+        satisfaction_rating=getattr(report, "satisfaction_rating", None),
     )

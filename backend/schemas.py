@@ -146,6 +146,30 @@ class Deadlines(BaseModel):
     overdue: bool
 
 
+class DeliveryState(str, Enum):
+    """Where a status update to the citizen stands."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class NotificationOut(BaseModel):
+    """A status update sent (or to be sent) to the reporter."""
+
+    event_id: str
+    event_type: str
+    status: str
+    channel: str
+    state: DeliveryState
+    reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 class ComplaintOut(BaseModel):
     """A report as the API returns it."""
 
@@ -169,6 +193,8 @@ class ComplaintOut(BaseModel):
     history: list[HistoryEntry]
     deadlines: Deadlines
     reporter: ReporterOut | None = None
+    notifications: list[NotificationOut] = Field(default_factory=list)
+    satisfaction_rating: int | None = None
 
 
 class ComplaintPage(BaseModel):
@@ -204,3 +230,48 @@ class ErrorOut(BaseModel):
     error: str
     message: str
     details: list[dict[str, str]] = Field(default_factory=list)
+
+
+class DeliveryIn(StrictModel):
+    """The body of `PUT /api/v1/complaints/{tracking_id}/notifications/{event_id}`."""
+
+    channel: constr(max_length=20)  # type: ignore[valid-type]
+    state: DeliveryState
+    message_id: constr(max_length=120) | None = None  # type: ignore[valid-type]
+    reason: constr(max_length=2000) | None = None  # type: ignore[valid-type]
+
+
+class PreferenceIn(StrictModel):
+    """The body of `PUT /api/v1/notification-preferences/{chat_id}`."""
+
+    enabled: bool
+
+
+class PreferenceOut(BaseModel):
+    """A chat's choice about status updates."""
+
+    chat_id: str
+    enabled: bool
+
+
+class FeedbackIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/feedback`: the reporter's word."""
+
+    chat_id: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+    fixed: bool | None = Field(None, description="Is the problem really fixed?")
+    rating: int | None = Field(None, ge=1, le=5, description="Satisfaction, 1 to 5")
+
+
+class FeedbackOut(BaseModel):
+    """The report after the reporter's feedback."""
+
+    tracking_id: str
+    status: Status
+    reopened: bool
+    satisfaction_rating: int | None
+
+
+class EventPage(BaseModel):
+    """Outbox events not yet handed on (oldest first)."""
+
+    events: list[dict[str, object]]

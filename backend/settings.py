@@ -39,6 +39,8 @@ class BackendSettings(BaseSettings):
     db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
     backend_threads: int = Field(default=4, env="BACKEND_THREADS", ge=1, le=64)
     log_level: str = Field(default="INFO", env="LOG_LEVEL")
+    redis_url: str = Field(default="", env="REDIS_URL")
+    events_stream: str = Field(default="lapor:events", env="EVENTS_STREAM")
 
     class Config:
         env_file = ".env"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Integer, String, bindparam, cast, column, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import CTE
 
 from backend.models import TrackingCounter
 
@@ -16,10 +17,39 @@ SEQUENCE_DIGITS = 6
 # read as year 0001.
 _LOOSE_ID = re.compile(r"^([A-Z]{2,6})(2\d{3})(\d{1,9})$")
 
+# Statements on the counter row of one prefix and year, built once so that SQLAlchemy
+# compiles them once.
+_COUNTERS = TrackingCounter.__table__
+_THIS_COUNTER = (_COUNTERS.c.prefix == bindparam("p"), _COUNTERS.c.year == bindparam("y"))
+_INCREMENT = update(_COUNTERS).where(*_THIS_COUNTER).values(last_value=_COUNTERS.c.last_value + 1)
+_CURRENT = select(_COUNTERS.c.last_value).where(*_THIS_COUNTER)
+# PostgreSQL: create the counter at 1 or increment it, atomically, returning the new
+# value. Written as text because SQLAlchemy 1.4 cannot cache a compiled ON CONFLICT.
+_NEXT_SEQUENCE = text(
+    "INSERT INTO tracking_counters (prefix, year, last_value)"
+    " VALUES (:counter_prefix, :counter_year, 1)"
+    " ON CONFLICT (prefix, year) DO UPDATE SET last_value = tracking_counters.last_value + 1"
+    " RETURNING last_value"
+).columns(column("last_value", Integer))
+
+
+def tracking_id_stem(prefix: str, year: int) -> str:
+    """The part of the IDs of `prefix` and `year` before the sequence: `PREFIX-YYYY-`."""
+    return f"{prefix}-{year:04d}-"
+
 
 def format_tracking_id(prefix: str, year: int, sequence: int) -> str:
     """Format `prefix`, `year` and `sequence` as `PREFIX-YYYY-NNNNNN`."""
-    return f"{prefix}-{year:04d}-{sequence:0{SEQUENCE_DIGITS}d}"
+    return f"{tracking_id_stem(prefix, year)}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def tracking_id_sql(stem: Any, sequence: Any) -> Any:
+    """The SQL twin of `format_tracking_id`: `stem` and `sequence` padded to six digits.
+
+    Like Python's `:06d`, a longer number is not cut.
+    """
+    digits = cast(sequence, String)
+    return stem + func.lpad(digits, func.greatest(func.length(digits), SEQUENCE_DIGITS), "0")
 
 
 def normalise_tracking_id(text: str) -> str | None:
@@ -38,39 +68,28 @@ def normalise_tracking_id(text: str) -> str | None:
     return format_tracking_id(prefix, int(year), number)
 
 
-def allocate_sequence(session: Session, prefix: str, year: int) -> int:
+def next_sequence_cte(name: str) -> CTE:
+    """PostgreSQL: a CTE taking the next sequence number (`last_value`) for a prefix and year.
+
+    Its statement binds `counter_prefix` and `counter_year`. The counter row stays
+    locked until the statement's transaction ends, so concurrent creates never
+    receive the same number, and a rolled-back create leaves no gap.
+    """
+    return _NEXT_SEQUENCE.cte(name)
+
+
+def allocate_sequence(connection: Connection, prefix: str, year: int) -> int:
     """Reserve the next sequence number for `prefix` and `year` in the caller's transaction.
 
-    The counter row is created with an upsert and incremented under its row lock, so
-    concurrent creates on PostgreSQL never receive the same number; on SQLite the
-    write lock of the transaction serialises them.
+    For SQLite, whose write lock (taken by BEGIN IMMEDIATE) serialises creates;
+    PostgreSQL takes the number inside the statement that writes the report
+    (`next_sequence_cte`).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = (
-            pg_insert(TrackingCounter)
-            .values(prefix=prefix, year=year, last_value=1)
-            .on_conflict_do_update(
-                index_elements=["prefix", "year"],
-                set_={"last_value": TrackingCounter.last_value + 1},
-            )
-            .returning(TrackingCounter.last_value)
-        )
-        return int(session.execute(stmt).scalar_one())
-    if dialect == "sqlite":
-        session.execute(
-            sqlite_insert(TrackingCounter)
+    if connection.execute(_INCREMENT, {"p": prefix, "y": year}).rowcount == 0:
+        connection.execute(
+            sqlite_insert(_COUNTERS)
             .values(prefix=prefix, year=year, last_value=0)
             .on_conflict_do_nothing(index_elements=["prefix", "year"])
         )
-    session.execute(
-        update(TrackingCounter)
-        .where(TrackingCounter.prefix == prefix, TrackingCounter.year == year)
-        .values(last_value=TrackingCounter.last_value + 1)
-    )
-    value = session.execute(
-        select(TrackingCounter.last_value).where(
-            TrackingCounter.prefix == prefix, TrackingCounter.year == year
-        )
-    ).scalar_one()
-    return int(value)
+        connection.execute(_INCREMENT, {"p": prefix, "y": year})
+    return int(connection.execute(_CURRENT, {"p": prefix, "y": year}).scalar_one())

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from backend.api.deps import app_state, current_principal, db_session
+from backend.api.deps import app_state, current_principal, db_session, read_only_session
 from backend.attachments import clean_filename, size_text
 from backend.auth import Principal, Role
 from backend.errors import NotFoundError, PayloadTooLargeError
@@ -79,7 +79,7 @@ def upload(
 def download(
     attachment_id: str,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
     state: AppState = Depends(app_state),
 ) -> FileResponse:
     """The file, for the service, administrators and the agency handling its report."""

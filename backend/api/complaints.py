@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from backend.api.deps import app_state, current_principal, db_session
+from backend.api.deps import app_state, current_principal, db_session, read_only_session
 from backend.api.responses import model_response
 from backend.auth import Principal, Role
 from backend.complaints import (
@@ -80,7 +80,7 @@ def list_(
     page: int = Query(1, ge=1, le=100_000),
     per_page: int = Query(20, ge=1, le=100),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
     state: AppState = Depends(app_state),
 ) -> Response:
     """List reports, newest first, filtered and paginated."""
@@ -115,7 +115,7 @@ def list_(
 def read(
     tracking_id: str,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
     state: AppState = Depends(app_state),
 ) -> Response:
     """One report by tracking ID (any case, dashes optional)."""

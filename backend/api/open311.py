@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.api.deps import app_state, db_session
+from backend.api.deps import app_state, db_session, read_only_session
 from backend.auth import Role
 from backend.complaints import create_complaint
 from backend.db import EARLIEST, as_utc, utcnow
@@ -162,7 +162,7 @@ def get_requests(
     end_date: dt.datetime | None = None,
     status: str | None = Query(None, regex="^(open|closed)$"),
     jurisdiction_id: str | None = Query(None, max_length=100),
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
     state: AppState = Depends(app_state),
 ) -> list[ServiceRequest]:
     """Public reports, newest first (confidential ones are never listed)."""
@@ -181,7 +181,7 @@ def get_requests(
 @router.get("/requests/{request_id}.json", response_model=list[ServiceRequest], responses=_ERRORS)
 def get_request(
     request_id: str,
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
     state: AppState = Depends(app_state),
 ) -> list[ServiceRequest]:
     """One public report."""

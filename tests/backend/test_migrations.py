@@ -17,6 +17,8 @@ TABLES = {
     "status_history",
     "attachments",
     "idempotency_keys",
+    "notification_preferences",
+    "notifications",
     "outbox_events",
     "tracking_counters",
     "users",

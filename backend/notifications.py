@@ -1,0 +1,138 @@
+"""Status updates to citizens, seen from the backend.
+
+The notifier (in the gateway) reads the outbox, tells the citizen and reports back how
+each notification went; officers see that with the report. Citizens can turn updates
+off for their chat (their feedback on a resolution is in `backend.feedback`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.db import utcnow
+from backend.errors import NotFoundError
+from backend.models import Notification, NotificationPreference, OutboxEvent, Report
+from backend.tracking import normalise_tracking_id
+
+#: Events the citizen is told about.
+NOTIFIED_EVENTS = frozenset({"complaint.status_changed", "complaint.receipt"})
+#: The actor name of changes the reporter makes (they are not notified of their own).
+REPORTER_ACTOR = "pelapor"
+#: Delivery states, in the order they can follow one another.
+STATE_ORDER = {"queued": 0, "skipped": 1, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
+
+
+def notifications_enabled(session: Session, chat_id: str | None) -> bool:
+    """Whether the chat still wants status updates (on unless turned off)."""
+    if not chat_id:
+        return False
+    preference = session.get(NotificationPreference, chat_id)
+    return preference is None or bool(preference.enabled)
+
+
+def prepare_event(session: Session, event: OutboxEvent, report: Report, actor: str) -> None:
+    """Complete a new outbox event: the chat's preference, and a `queued` notification.
+
+    Runs in the transaction that writes the event. A change the reporter made
+    themselves (reopening, confirming) is recorded as `skipped`: they know already.
+    """
+    if event.event_type not in NOTIFIED_EVENTS:
+        return
+    chat_id = report.reporter.chat_id if report.reporter else None
+    by_reporter = actor == REPORTER_ACTOR
+    enabled = notifications_enabled(session, chat_id) and not by_reporter
+    event.payload = {**event.payload, "notifications_enabled": enabled}
+    if chat_id:
+        session.add(
+            Notification(
+                event_id=event.id,
+                report_id=report.id,
+                event_type=event.event_type,
+                status=report.status,
+                channel=chat_id.partition(":")[0],
+                state="skipped" if by_reporter else "queued",
+                reason="the reporter's own action" if by_reporter else None,
+                created_at=event.created_at,
+                updated_at=event.created_at,
+            )
+        )
+
+
+def set_preference(session: Session, chat_id: str, enabled: bool) -> None:
+    """Turn status updates for `chat_id` on or off."""
+    preference = session.get(NotificationPreference, chat_id)
+    if preference is None:
+        session.add(NotificationPreference(chat_id=chat_id, enabled=enabled, updated_at=utcnow()))
+    else:
+        preference.enabled = enabled
+        preference.updated_at = utcnow()
+    session.commit()
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """What the notifier says about one notification."""
+
+    channel: str
+    state: str
+    message_id: str | None = None
+    reason: str | None = None
+
+
+def record_delivery(
+    session: Session, tracking_id: str, event_id: str, delivery: DeliveryUpdate
+) -> Notification:
+    """Store a notification's delivery state; a late, lesser state never overwrites.
+
+    Raises:
+        NotFoundError: no such notification for this report.
+    """
+    canonical = normalise_tracking_id(tracking_id) or tracking_id
+    notification: Notification | None = session.execute(
+        select(Notification)
+        .join(Report, Report.id == Notification.report_id)
+        .where(Notification.event_id == event_id, Report.tracking_id == canonical)
+        .with_for_update(of=Notification)
+    ).scalar_one_or_none()
+    if notification is None:
+        raise NotFoundError(f"No notification {event_id!r} for report {tracking_id!r}.")
+    if STATE_ORDER[delivery.state] >= STATE_ORDER.get(notification.state, 0):
+        notification.state = delivery.state
+        notification.channel = delivery.channel or notification.channel
+        notification.message_id = delivery.message_id or notification.message_id
+        notification.reason = delivery.reason
+        notification.updated_at = utcnow()
+    session.commit()
+    return notification
+
+
+def pending_events(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The oldest outbox events not yet handed on (the embedded default transport)."""
+    rows = session.execute(
+        select(OutboxEvent)
+        .where(OutboxEvent.published_at.is_(None))
+        .order_by(OutboxEvent.created_at, OutboxEvent.id)
+        .limit(limit)
+    ).scalars()
+    return [dict(row.payload) for row in rows]
+
+
+def acknowledge_event(session: Session, event_id: str) -> None:
+    """Mark an outbox event handed on.
+
+    Raises:
+        NotFoundError: no such event.
+    """
+    result = session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == event_id)
+        .values(published_at=utcnow(), attempts=OutboxEvent.attempts + 1)
+    )
+    if not result.rowcount:
+        session.rollback()
+        raise NotFoundError(f"No event {event_id!r}.")
+    session.commit()
