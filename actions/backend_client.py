@@ -84,7 +84,13 @@ class BackendClient:
     ) -> dict[str, Any]:
         """The reporter's word on a resolved report: fixed or not (reopens), and a rating."""
         body: dict[str, Any] = {"chat_id": chat_id, "fixed": fixed, "rating": rating}
-        response = await self._send("POST", f"/api/v1/complaints/{tracking_id}/feedback", json=body)
+        # Here a 403 means "not the reporter's chat", not a credentials problem.
+        response = await self._send(
+            "POST",
+            f"/api/v1/complaints/{tracking_id}/feedback",
+            json=body,
+            about_the_report=frozenset({403}),
+        )
         return self._json(response)
 
     async def set_notifications(self, chat_id: str, enabled: bool) -> None:
@@ -94,13 +100,22 @@ class BackendClient:
         )
         self._json(response)
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        about_the_report: frozenset[int] = frozenset(),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send; 5xx, auth and rate-limit answers mean "unavailable" (but `about_the_report`)."""
         kwargs.setdefault("headers", self._headers)
         try:
             response = await self._http.request(method, f"{self._base}{path}", **kwargs)
         except httpx.TransportError as exc:  # connect errors and timeouts
             raise BackendUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
-        if response.status_code >= 500 or response.status_code in NOT_ABOUT_THE_REPORT:
+        unavailable = NOT_ABOUT_THE_REPORT - about_the_report
+        if response.status_code >= 500 or response.status_code in unavailable:
             raise BackendUnavailable(f"{method} {path}: HTTP {response.status_code}")
         return response
 

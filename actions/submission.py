@@ -54,6 +54,8 @@ def build_complaint_body(
     phone = meta.get("phone")
     if phone and privacy != "anonymous":
         reporter["phone"] = str(phone)[:20]
+    if slots.get("language") in ("id", "en"):
+        reporter["language"] = slots["language"]  # status updates come in it
     location: dict[str, Any] = {}
     if slots.get("complaint_location"):
         location["text"] = str(slots["complaint_location"])[:500]

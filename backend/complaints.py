@@ -246,6 +246,7 @@ def _new_report(
             phone=payload.reporter.phone,
             email=payload.reporter.email,
             chat_id=payload.reporter.chat_id,
+            language=payload.reporter.language,
         ),
         history=(HistoryRecord(status=received, note=None, at=now),),
         attachments=tuple(checked.attachments),
@@ -286,8 +287,8 @@ def _find_report(
     report: Report | None = None
     if canonical:
         query = _with_details(select(Report).where(Report.tracking_id == canonical))
-        if for_update:
-            query = query.with_for_update(of=Report)
+        if for_update:  # and re-read: the session may hold an older copy of the row
+            query = query.with_for_update(of=Report).execution_options(populate_existing=True)
         report = session.execute(query).unique().scalar_one_or_none()
     if report is None or (viewer is not None and not _visible_to(report, viewer)):
         raise NotFoundError(
@@ -395,8 +396,13 @@ def change_status(
     policy: Policy,
     actor: Principal,
     now: dt.datetime | None = None,
+    *,
+    notify_citizen: bool = True,
 ) -> Report:
-    """Move a report to `target`, recording history and an outbox event atomically."""
+    """Move a report to `target`, recording history and an outbox event atomically.
+
+    `notify_citizen=False` for a change the reporter made themselves (they know).
+    """
     now = now or utcnow()
     report = _find_report(session, tracking_id, actor, for_update=True)
     previous = Status(report.status)
@@ -413,7 +419,7 @@ def change_status(
         StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now)
     )
     event = _outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now)
-    prepare_event(session, event, report, actor.name)
+    prepare_event(session, event, report, notify_citizen)
     session.add(event)
     session.commit()
     return report
@@ -430,7 +436,7 @@ def request_receipt(
     now = now or utcnow()
     report = _find_report(session, tracking_id, actor, for_update=False)
     event = _outbox_event(EVENT_RECEIPT, report, None, None, now)
-    prepare_event(session, event, report, actor.name)
+    prepare_event(session, event, report)
     session.add(event)
     session.commit()
     return report
@@ -469,6 +475,7 @@ def _outbox_row(
         "agency": report.agency,
         "channel": report.channel,
         "chat_id": reporter.chat_id if reporter else None,
+        "language": reporter.language if reporter else None,
         "at": now.isoformat(),
     }
     return {

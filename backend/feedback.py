@@ -76,12 +76,26 @@ def give_feedback(
                 f"{REOPEN_WORKING_DAYS} working days of being resolved."
             )
         report = change_status(
-            session, tracking_id, Status.IN_PROGRESS, REOPENED_NOTE, policy, REPORTER, now
+            session,
+            tracking_id,
+            Status.IN_PROGRESS,
+            REOPENED_NOTE,
+            policy,
+            REPORTER,
+            now,
+            notify_citizen=False,
         )
         reopened = True
     elif feedback.fixed is True and report.status == Status.RESOLVED.value:
         report = change_status(
-            session, tracking_id, Status.CLOSED, CONFIRMED_NOTE, policy, REPORTER, now
+            session,
+            tracking_id,
+            Status.CLOSED,
+            CONFIRMED_NOTE,
+            policy,
+            REPORTER,
+            now,
+            notify_citizen=False,
         )
     if feedback.rating is not None:
         report.satisfaction_rating = feedback.rating

@@ -58,6 +58,7 @@ class ReporterRecord:
     phone: str | None
     email: str | None
     chat_id: str | None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class KeyRecord:
 
 # The columns each statement writes (IDs come from the database; `reporter_id` and
 # `report_id` link the rows).
-_REPORTER_COLUMNS = ("name", "phone", "email", "chat_id", "created_at")
+_REPORTER_COLUMNS = ("name", "phone", "email", "chat_id", "language", "created_at")
 _REPORT_COLUMNS = (
     "report_type",
     "category",
@@ -214,6 +215,7 @@ class _Rows:
                 "phone": reporter.phone,
                 "email": reporter.email,
                 "chat_id": reporter.chat_id,
+                "language": reporter.language,
                 "created_at": report.created_at,
             },
             report={name: getattr(report, name) for name in _REPORT_COLUMNS},

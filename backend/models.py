@@ -49,6 +49,7 @@ class Reporter(Base):
     phone = Column(String(32), nullable=True)
     email = Column(String(254), nullable=True)
     chat_id = Column(String(100), nullable=True, index=True)
+    language = Column(String(5), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 

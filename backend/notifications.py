@@ -20,7 +20,7 @@ from backend.tracking import normalise_tracking_id
 
 #: Events the citizen is told about.
 NOTIFIED_EVENTS = frozenset({"complaint.status_changed", "complaint.receipt"})
-#: The actor name of changes the reporter makes (they are not notified of their own).
+#: How the reporter appears in a report's history when they change its status.
 REPORTER_ACTOR = "pelapor"
 #: Delivery states, in the order they can follow one another.
 STATE_ORDER = {"queued": 0, "skipped": 1, "failed": 1, "sent": 2, "delivered": 3, "read": 4}
@@ -34,7 +34,9 @@ def notifications_enabled(session: Session, chat_id: str | None) -> bool:
     return preference is None or bool(preference.enabled)
 
 
-def prepare_event(session: Session, event: OutboxEvent, report: Report, actor: str) -> None:
+def prepare_event(
+    session: Session, event: OutboxEvent, report: Report, notify_citizen: bool = True
+) -> None:
     """Complete a new outbox event: the chat's preference, and a `queued` notification.
 
     Runs in the transaction that writes the event. A change the reporter made
@@ -43,11 +45,11 @@ def prepare_event(session: Session, event: OutboxEvent, report: Report, actor: s
     if event.event_type not in NOTIFIED_EVENTS:
         return
     chat_id = report.reporter.chat_id if report.reporter else None
-    by_reporter = actor == REPORTER_ACTOR
+    by_reporter = not notify_citizen
     enabled = notifications_enabled(session, chat_id) and not by_reporter
     event.payload = {**event.payload, "notifications_enabled": enabled}
     if chat_id:
-        session.add(
+        report.notifications.append(
             Notification(
                 event_id=event.id,
                 report_id=report.id,

@@ -75,6 +75,11 @@ class ReporterIn(StrictModel):
     phone: constr(regex=r"^\+?[0-9 \-]{5,20}$") | None = None  # type: ignore[valid-type]
     email: constr(max_length=254, regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$") | None = None  # type: ignore[valid-type]
     chat_id: constr(max_length=100) | None = None  # type: ignore[valid-type]
+    language: str | None = Field(
+        default=None,
+        regex=r"^(id|en)$",
+        description="The language of the conversation: `id` or `en`",
+    )
 
 
 class ComplaintCreate(StrictModel):

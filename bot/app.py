@@ -15,6 +15,8 @@ from starlette.routing import Route
 from bot.gateway import Gateway
 from bot.settings import GatewaySettings, TelegramMode
 from bot.telegram.channel import SECRET_HEADER, secret_matches
+from bot.whatsapp.channel import WhatsAppChannel
+from bot.whatsapp.routes import whatsapp_routes
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,18 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+def _whatsapp(request: Request) -> WhatsAppChannel | None:
+    return _gateway(request).whatsapp
+
+
 async def health(request: Request) -> JSONResponse:
-    """Ready: the channels are started."""
+    """Ready: the channels are started (and how each is connected)."""
     gateway = _gateway(request)
     telegram = gateway.telegram.mode.value if gateway.telegram else TelegramMode.OFF.value
-    return JSONResponse({"status": "ok", "telegram": telegram})
+    whatsapp = "off"
+    if gateway.whatsapp is not None:
+        whatsapp = "token_rejected" if gateway.whatsapp.token_rejected else "on"
+    return JSONResponse({"status": "ok", "telegram": telegram, "whatsapp": whatsapp})
 
 
 async def telegram_webhook(request: Request) -> Response:
@@ -78,5 +87,6 @@ def create_app(settings: GatewaySettings) -> Starlette:
     routes = [
         Route("/health", health, methods=["GET"]),
         Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+        *whatsapp_routes(_whatsapp),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -24,6 +24,9 @@ from bot.replies import ReplyCatalogue
 from bot.settings import GatewaySettings, TelegramMode
 from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.telegram.channel import TelegramChannel
+from bot.whatsapp.channel import WhatsAppChannel
+from bot.whatsapp.envelope import StatusUpdate
+from bot.whatsapp.settings import WhatsAppSettings
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +43,16 @@ class Gateway:
     uploader: AttachmentUploader
     http_clients: tuple[httpx.AsyncClient, ...]
     telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
     notifier: Notifier | None = None
     delivery_store: DeliveryStore | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _notifier_task: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, settings: GatewaySettings) -> Gateway:
+    def build(
+        cls, settings: GatewaySettings, whatsapp_settings: WhatsAppSettings | None = None
+    ) -> Gateway:
         """Everything the settings ask for; Redis when `REDIS_URL` is set."""
         state: SharedState
         slots: SlotStore
@@ -76,9 +82,26 @@ class Gateway:
             gateway.telegram = TelegramChannel.build(
                 settings, relay, state, limiter, reachability, uploader
             )
+        whatsapp_settings = whatsapp_settings or WhatsAppSettings()
+        if whatsapp_settings.enabled:
+            gateway.whatsapp = WhatsAppChannel.build(
+                whatsapp_settings,
+                relay,
+                state,
+                limiter,
+                reachability,
+                uploader,
+                status_listener=gateway._whatsapp_status,
+            )
         if settings.notifier_enabled:
             gateway._build_notifier(rasa_http, backend_http)
         return gateway
+
+    async def _whatsapp_status(self, update: StatusUpdate) -> None:
+        """WhatsApp's receipts (delivered, read, failed) for status updates, to the backend."""
+        if self.notifier is not None:
+            reason = "; ".join(f"{e.code}: {e.title}" for e in update.errors) or None
+            await self.notifier.record_receipt(update.message_id, update.status, reason)
 
     def _build_notifier(
         self, rasa_http: httpx.AsyncClient, backend_http: httpx.AsyncClient
@@ -100,6 +123,8 @@ class Gateway:
         senders: dict[str, NotificationSender] = {}
         if self.telegram is not None:
             senders["telegram"] = self.telegram.notification_sender(self.limiter)
+        if self.whatsapp is not None:
+            senders["whatsapp"] = self.whatsapp
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.delivery_store = DeliveryStore.from_url(settings.effective_database_url)
         self.notifier = Notifier(
@@ -124,6 +149,13 @@ class Gateway:
             )
         else:
             await self.telegram.start()
+        if self.whatsapp is None:
+            logger.info(
+                "WhatsApp is off: set WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID and "
+                "WHATSAPP_APP_SECRET to connect it"
+            )
+        else:
+            await self.whatsapp.start()
         if self.notifier is not None:
             self._notifier_task = asyncio.create_task(self.notifier.run(self._stopping))
 
@@ -139,6 +171,8 @@ class Gateway:
                     await self._notifier_task
         if self.telegram is not None:
             await self.telegram.stop()
+        if self.whatsapp is not None:
+            await self.whatsapp.stop()
         for client in self.http_clients:
             await client.aclose()
         await self.state.close()

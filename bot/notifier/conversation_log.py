@@ -51,15 +51,22 @@ class ConversationLog:
         language = (tracker.get("slots") or {}).get("language")
         return "en" if language == "en" else "id"
 
-    async def record_message(self, sender_id: str, text: str, event_id: str) -> None:
-        """Log the update as the bot's message, so the conversation shows it."""
-        event = {
-            "event": "bot",
-            "text": text,
-            "timestamp": time.time(),
-            "metadata": {"notification_event_id": event_id},
-        }
+    async def record_message(
+        self, sender_id: str, text: str, event_id: str, tracking_id: str | None = None
+    ) -> None:
+        """Log the update as the bot's message (and its report as the one in context)."""
+        events: list[dict[str, Any]] = []
+        if tracking_id:
+            events.append({"event": "slot", "name": "tracking_id", "value": tracking_id})
+        events.append(
+            {
+                "event": "bot",
+                "text": text,
+                "timestamp": time.time(),
+                "metadata": {"notification_event_id": event_id},
+            }
+        )
         try:
-            await self._append(sender_id, [event])
+            await self._append(sender_id, events)
         except ConversationLogError as exc:  # the citizen has the message: log, go on
             logger.warning("update not logged in %s's conversation: %s", mask(sender_id), exc)

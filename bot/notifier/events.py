@@ -29,6 +29,7 @@ class ReportEvent:
     previous_status: str | None = None
     agency: str | None = None
     notifications_enabled: bool = True
+    language: str | None = None
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> ReportEvent:
@@ -48,6 +49,7 @@ class ReportEvent:
                 previous_status=data.get("previous_status"),
                 agency=data.get("agency"),
                 notifications_enabled=bool(data.get("notifications_enabled", True)),
+                language=data.get("language") if data.get("language") in ("id", "en") else None,
             )
         except KeyError as exc:
             raise MalformedEventError(f"event without {exc.args[0]!r}") from exc

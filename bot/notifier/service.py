@@ -52,9 +52,11 @@ class Notifier:
         self._replies = replies
         self._slots = asyncio.Semaphore(concurrency)
         self._interrupted_after = interrupted_after_seconds
+        self._stopping = asyncio.Event()
 
     async def run(self, stopping: asyncio.Event, batch_size: int = 64) -> None:
-        """Handle events until `stopping` is set."""
+        """Handle events until `stopping` is set (the events in hand then wait, unacknowledged)."""
+        self._stopping = stopping
         while not stopping.is_set():
             try:
                 batch = await self._source.next_batch(batch_size, wait_seconds=1.0)
@@ -74,6 +76,8 @@ class Notifier:
     async def _handle_in_order(self, deliveries: list[Delivery]) -> None:
         async with self._slots:
             for delivery in deliveries:
+                if self._stopping.is_set():  # stopping: the rest come back to the next notifier
+                    return
                 try:
                     done = await self.notify(delivery.event)
                 except Exception:  # one bad event must not stop the others
@@ -110,11 +114,7 @@ class Notifier:
                 await self._store.finish(event.event_id, state, failure=reason)
                 await self._reporter.report(event, state, reason=reason)
             return True
-        try:
-            language = await self._log.open_update(event.sender_id, event.tracking_id)
-        except ConversationLogError as exc:
-            logger.warning("conversation of %s not updated: %s", mask(event.sender_id), exc)
-            language = "id"
+        language = event.language or await self._language_from_rasa(event)
         notification = compose(event, language, self._replies)
         await sender.pace()
         if not await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
@@ -123,7 +123,12 @@ class Notifier:
         if result.accepted:
             await self._store.finish(event.event_id, states.SENT, message_id=result.message_id)
             await self._reporter.report(event, "sent", message_id=result.message_id)
-            await self._log.record_message(event.sender_id, notification.text, event.event_id)
+            await self._log.record_message(
+                event.sender_id,
+                notification.text,
+                event.event_id,
+                tracking_id=event.tracking_id if event.language else None,
+            )
             return True
         if result.permanent:
             await self._store.finish(event.event_id, states.FAILED, failure=result.failure)
@@ -132,3 +137,24 @@ class Notifier:
         await self._store.finish(event.event_id, states.RETRY, failure=result.failure)
         logger.warning("event %s will be retried: %s", event.event_id, result.failure)
         return False
+
+    async def _language_from_rasa(self, event: ReportEvent) -> str:
+        """For reports filed before the language was kept: ask the conversation."""
+        try:
+            return await self._log.open_update(event.sender_id or "", event.tracking_id)
+        except ConversationLogError as exc:
+            logger.warning("conversation of %s not updated: %s", mask(event.sender_id), exc)
+            return "id"
+
+    async def record_receipt(self, message_id: str, status: str, reason: str | None) -> None:
+        """A platform receipt (delivered, read, failed) for a notification, to the backend."""
+        if status not in ("delivered", "read", "failed"):
+            return
+        found = await self._store.find_by_message(message_id)
+        if found is None:  # a reply in a conversation, not a status update
+            return
+        event_id, sender_id, tracking_id = found
+        event = ReportEvent(
+            event_id=event_id, type="", tracking_id=tracking_id, status="", sender_id=sender_id
+        )
+        await self._reporter.report(event, status, message_id=message_id, reason=reason)

@@ -25,7 +25,7 @@ deliveries = Table(
     Column("sender_id", String(120), nullable=False),
     Column("tracking_id", String(32), nullable=False),
     Column("state", String(16), nullable=False),
-    Column("message_id", String(120)),
+    Column("message_id", String(120), index=True),
     Column("failure", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -130,3 +130,16 @@ class DeliveryStore:
     async def get(self, event_id: str) -> DeliveryRecord | None:
         """The record of `event_id`, if any."""
         return await asyncio.to_thread(self._get, event_id)
+
+    def _find_by_message(self, message_id: str) -> tuple[str, str, str] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    deliveries.c.event_id, deliveries.c.sender_id, deliveries.c.tracking_id
+                ).where(deliveries.c.message_id == message_id)
+            ).first()
+        return None if row is None else (row.event_id, row.sender_id, row.tracking_id)
+
+    async def find_by_message(self, message_id: str) -> tuple[str, str, str] | None:
+        """(event_id, sender_id, tracking_id) of the notification sent as `message_id`."""
+        return await asyncio.to_thread(self._find_by_message, message_id)

@@ -61,6 +61,7 @@ async def test_a_create_writes_every_row_once(client: httpx.AsyncClient, engine:
         "agency": "DBMSDA",
         "channel": "telegram",
         "chat_id": "telegram:42",
+        "language": None,
         "at": event.created_at.isoformat(),
     }
     for model in (Report, Reporter, StatusChange, IdempotencyKey, OutboxEvent):

@@ -52,6 +52,12 @@ MIN_EXAMPLES = {
     "resume_report": 15,
     "share_location": 10,
     "send_attachment": 10,
+    # Answers to a status update; the buttons send these with the tracking ID.
+    "confirm_resolved": 15,
+    "reject_resolution": 15,
+    "rate_service": 12,
+    "stop_notifications": 12,
+    "resume_notifications": 12,
 }
 
 #: The canonical values each entity may take (after synonym mapping).
@@ -66,6 +72,7 @@ ALLOWED_VALUES = {
         "privacy",
         "attachments",
     },
+    "rating": {"1", "2", "3", "4", "5"},
 }
 
 #: The intents in which each entity is annotated.
@@ -74,6 +81,7 @@ ENTITY_INTENTS = {
     "privacy": {"inform_privacy", "change_field"},
     "field": {"change_field"},
     "tracking_id": {"check_status"},
+    "rating": {"rate_service"},
 }
 
 KECAMATAN = [

@@ -1,4 +1,4 @@
-"""notifications, notification preferences, satisfaction rating
+"""notifications, notification preferences, satisfaction rating, reporter language
 
 Revision ID: 0002
 Revises: 0001
@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("updated_at", backend.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chat_id"),
     )
+    with op.batch_alter_table("reporters", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("language", sa.String(length=5), nullable=True))
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.add_column(sa.Column("satisfaction_rating", sa.Integer(), nullable=True))
         batch_op.add_column(
@@ -54,6 +56,8 @@ def downgrade() -> None:
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_column("rated_at")
         batch_op.drop_column("satisfaction_rating")
+    with op.batch_alter_table("reporters", schema=None) as batch_op:
+        batch_op.drop_column("language")
     op.drop_table("notification_preferences")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_report_id"))
