@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Integer,
     MetaData,
     String,
@@ -40,34 +39,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.types import TypeDecorator
 
+from backend.db import UTCDateTime
 from bot.whatsapp.envelope import StatusUpdate
 from bot.whatsapp.window import Clock, utcnow
-
-
-class UTCDateTime(TypeDecorator):  # type: ignore[misc]
-    """A timezone-aware UTC timestamp on every database, SQLite included."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        """Store in UTC; refuse naive times."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use timezone-aware UTC times")
-        return value.astimezone(dt.timezone.utc)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        """Read back as aware UTC (SQLite forgets the zone)."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
-
 
 metadata = MetaData()
 
