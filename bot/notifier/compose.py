@@ -7,6 +7,16 @@ from bot.delivery import Notification
 from bot.notifier.events import RECEIPT, ReportEvent
 from bot.replies import ReplyCatalogue
 
+#: What happens next, by the new status.
+NEXT_STEPS = {
+    "verified": "utter_gateway_next_verified",
+    "in_progress": "utter_gateway_next_in_progress",
+    "resolved": "utter_gateway_next_resolved",
+    "closed": "utter_gateway_next_closed",
+    "rejected": "utter_gateway_next_rejected",
+    "archived": "utter_gateway_next_archived",
+}
+
 
 def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notification:
     """The notification of `event` in `language` ("id" or "en").
@@ -25,9 +35,7 @@ def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notif
             template_params=(event.tracking_id, status_label, "-"),
             language=language,
         )
-    next_name = f"utter_gateway_next_{event.status}"
-    if not replies.has(next_name):
-        next_name = "utter_gateway_next_other"
+    next_name = NEXT_STEPS.get(event.status, "utter_gateway_next_other")
     note_line = (
         replies.text("utter_gateway_note_line", language, note=event.note) if event.note else ""
     )

@@ -29,7 +29,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    and_,
     case,
     create_engine,
     event,
@@ -37,6 +36,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -175,20 +176,18 @@ class WhatsAppStore:
         await asyncio.to_thread(self._touch_inbound, wa_id, min(at, self._now()))
 
     def _touch_inbound(self, wa_id: str, at: dt.datetime) -> None:
-        later = and_(contacts.c.wa_id == wa_id, contacts.c.last_inbound_at < at)
-        for _ in range(3):
-            with self._engine.begin() as conn:
-                if conn.execute(update(contacts).where(later).values(last_inbound_at=at)).rowcount:
-                    return
-                found = conn.execute(select(contacts.c.wa_id).where(contacts.c.wa_id == wa_id))
-                if found.first() is not None:
-                    return  # already at or after `at`
-            try:
-                with self._engine.begin() as conn:
-                    conn.execute(insert(contacts).values(wa_id=wa_id, last_inbound_at=at))
-                return
-            except IntegrityError:
-                continue  # another process inserted it meanwhile: compare again
+        # One atomic upsert that keeps the later time, whoever else writes at once.
+        dialect_insert = (
+            postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        )
+        statement = dialect_insert(contacts).values(wa_id=wa_id, last_inbound_at=at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[contacts.c.wa_id],
+            set_={"last_inbound_at": at},
+            where=contacts.c.last_inbound_at < statement.excluded.last_inbound_at,
+        )
+        with self._engine.begin() as conn:
+            conn.execute(statement)
 
     async def last_inbound(self, wa_id: str) -> dt.datetime | None:
         """When `wa_id` last wrote, or None when they never did."""
