@@ -55,6 +55,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
         if publisher is not None:
             publisher.stop()
         app.state.backend.engine.dispose()
+        app.state.backend.tracker_engine.dispose()
 
     return app
 

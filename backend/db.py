@@ -83,6 +83,21 @@ def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
     return engine
 
 
+def make_reader_engine(url: str, pool_size: int = 2) -> Engine:
+    """An engine for a database another program writes (Rasa's tracker store).
+
+    On SQLite it takes no write lock (no `BEGIN IMMEDIATE`) and changes no pragma, so
+    reading never blocks the writer.
+    """
+    if url.startswith("sqlite"):
+        return create_engine(
+            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+    return create_engine(
+        url, future=True, pool_size=pool_size, max_overflow=pool_size, pool_recycle=300
+    )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy issue BEGIN itself so that writers take the lock up front.
     dbapi_connection.isolation_level = None

@@ -188,6 +188,40 @@ class User(Base):
     agency = Column(String(60), nullable=True)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(UTCDateTime, nullable=True)
+    last_login_at = Column(UTCDateTime, nullable=True)
+
+
+class ConsoleSession(Base):
+    """A logged-in console browser; the cookie holds a token whose hash is the id."""
+
+    __tablename__ = "console_sessions"
+
+    id = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("users.id"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+    ip = Column(String(64), nullable=True)
+    user_agent = Column(String(200), nullable=True)
+
+
+class AuditEntry(Base):
+    """Who saw personal data or changed something in the console, and when."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(100), nullable=False)
+    role = Column(String(20), nullable=False)
+    action = Column(String(40), nullable=False, index=True)
+    target_type = Column(String(30), nullable=True)
+    target_id = Column(String(255), nullable=True)
+    detail = Column(Text, nullable=True)
+    ip = Column(String(64), nullable=True)
 
 
 class Notification(Base):

@@ -19,6 +19,7 @@ class BackendSettings(BaseSettings):
 
     data_dir: Path = Field(default=DATA_DIR_DEFAULT, env="DATA_DIR")
     database_url: str = Field(default="", env="DATABASE_URL")
+    tracker_database_url: str = Field(default="", env="TRACKER_DATABASE_URL")
     backend_host: str = Field(default="127.0.0.1", env="BACKEND_HOST")
     backend_port: int = Field(default=8000, env="BACKEND_PORT")
     backend_api_token: str = Field(default="", env="BACKEND_API_TOKEN")
@@ -52,6 +53,13 @@ class BackendSettings(BaseSettings):
         if self.database_url:
             return normalise_database_url(self.database_url)
         return f"sqlite:///{self.data_dir / 'backend.db'}"
+
+    @property
+    def effective_tracker_database_url(self) -> str:
+        """Rasa's SQL tracker store (read by the console), by default under the data dir."""
+        if self.tracker_database_url:
+            return normalise_database_url(self.tracker_database_url)
+        return f"sqlite:///{self.data_dir / 'tracker.db'}"
 
     @property
     def effective_attachments_dir(self) -> Path:

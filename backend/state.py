@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from backend.attachments import AttachmentStore
 from backend.auth import TokenAuthority
 from backend.complaints import Policy
-from backend.db import make_engine, make_session_factory
+from backend.db import make_engine, make_reader_engine, make_session_factory
 from backend.settings import BackendSettings
 from backend.taxonomy import Taxonomy, load_taxonomy
 
@@ -23,6 +23,7 @@ class AppState:
     settings: BackendSettings
     engine: Engine
     sessions: sessionmaker
+    tracker_engine: Engine
     taxonomy: Taxonomy
     policy: Policy
     tokens: TokenAuthority
@@ -38,6 +39,8 @@ class AppState:
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
+            # Rasa's conversation store, read by the console; no connection until used.
+            tracker_engine=make_reader_engine(settings.effective_tracker_database_url),
             taxonomy=load_taxonomy(settings.categories_file, settings.kecamatan_file),
             policy=Policy(
                 tracking_prefix=settings.tracking_id_prefix,

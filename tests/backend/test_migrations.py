@@ -22,6 +22,8 @@ TABLES = {
     "outbox_events",
     "tracking_counters",
     "users",
+    "console_sessions",
+    "audit_log",
 }
 
 
