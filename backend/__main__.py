@@ -1,4 +1,4 @@
-"""Command line: `python -m backend migrate|serve|create-user`."""
+"""Command line: `python -m backend migrate|serve|create-user|create-admin`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ import socket
 import sys
 
 import uvicorn
-from sqlalchemy import select
 
-from backend.auth import Role, hash_password
+from backend.auth import Role
+from backend.console.accounts import CONSOLE_ROLES, AccountError, save_user
 from backend.db import make_engine, make_session_factory, session_scope
 from backend.migrate import upgrade
-from backend.models import User
 from backend.settings import get_settings
 
 
@@ -75,28 +74,22 @@ def _serve_one(reuse_port: bool) -> None:
 
 def _create_user(args: argparse.Namespace) -> None:
     role = Role(args.role)
-    if role is Role.SERVICE:
-        sys.exit("Service callers use BACKEND_API_TOKEN, not a user account.")
     if role is Role.OFFICER and not args.agency:
         sys.exit("An officer needs --agency (an agency code from data/categories.yaml).")
     password = os.environ.get("NEW_USER_PASSWORD") or getpass.getpass("Password: ")
-    if len(password) < 10:
-        sys.exit("Use a password of at least 10 characters.")
+    _migrate()
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
-    with session_scope(make_session_factory(engine)) as session:
-        user = session.execute(
-            select(User).where(User.username == args.username)
-        ).scalar_one_or_none()
-        if user is None:
-            user = User(username=args.username)
-            session.add(user)
-        user.password_hash = hash_password(password)
-        user.role = role.value
-        user.agency = args.agency
-        user.active = 1
-        session.commit()
-    print(f"User {args.username!r} saved as {role.value}.")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            user = save_user(session, args.username, role, args.agency, password)
+            user.active, user.locked_until, user.failed_logins = 1, None, 0
+            session.commit()
+    except AccountError as exc:
+        sys.exit(str(exc))
+    finally:
+        engine.dispose()
+    print(f"User {args.username!r} saved as {role.value}. Log in at /admin.")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -110,14 +103,20 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--no-migrate", action="store_true")
     user = commands.add_parser("create-user", help="create or update a console user")
     user.add_argument("username")
-    user.add_argument("--role", choices=[Role.ADMIN.value, Role.OFFICER.value], required=True)
+    user.add_argument("--role", choices=[r.value for r in CONSOLE_ROLES], required=True)
     user.add_argument("--agency", default=None)
+    admin = commands.add_parser(
+        "create-admin", help="create the first administrator (password asked, or NEW_USER_PASSWORD)"
+    )
+    admin.add_argument("username")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         _migrate()
     elif args.command == "serve":
         _serve(args)
     else:
+        if args.command == "create-admin":
+            args.role, args.agency = Role.ADMIN.value, None
         _create_user(args)
 
 

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 
 from backend.api import attachments, auth, complaints, health, notifications, open311
 from backend.api.deps import no_nul_characters
+from backend.console.router import install_console
 from backend.errors import install_error_handlers
 from backend.publisher import OutboxPublisher
 from backend.settings import BackendSettings, get_settings
@@ -29,6 +30,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     install_error_handlers(app)
     for module in (health, auth, complaints, attachments, notifications, open311):
         app.include_router(module.router)
+    install_console(app)
 
     @app.on_event("startup")
     async def _limit_threads() -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from backend.errors import ForbiddenError, UnauthorizedError
 
 _TOKEN_SALT = "lapor-console-token"  # noqa: S105 - a salt, not a secret
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
 class Role(str, Enum):
@@ -23,6 +23,7 @@ class Role(str, Enum):
     SERVICE = "service"  # the bot, the action server, integrations
     ADMIN = "admin"  # sees and manages every report
     OFFICER = "officer"  # an agency officer: their agency's reports only
+    VIEWER = "viewer"  # console statistics only
 
 
 @dataclass(frozen=True)
@@ -49,34 +50,39 @@ class Principal:
             raise ForbiddenError(f"This needs one of these roles: {allowed}.")
 
 
+#: Argon2id with the library's recommended parameters (RFC 9106 low-memory profile).
+_HASHER = PasswordHasher()
+
+
 def hash_password(password: str) -> str:
-    """A salted scrypt hash of `password`."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
-    )
-    salt_b64 = base64.b64encode(salt).decode()
-    digest_b64 = base64.b64encode(digest).decode()
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt_b64}${digest_b64}"
+    """An Argon2id hash of `password`, salted, in the standard PHC string format."""
+    return _HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
     """True when `password` matches a hash made by `hash_password`."""
     try:
-        scheme, n, r, p, salt_b64, digest_b64 = stored.split("$")
-    except ValueError:
+        return _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
         return False
-    if scheme != "scrypt":
-        return False
-    digest = hashlib.scrypt(
-        password.encode(),
-        salt=base64.b64decode(salt_b64),
-        n=int(n),
-        r=int(r),
-        p=int(p),
-        dklen=32,
-    )
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+def password_needs_rehash(stored: str) -> bool:
+    """True when `stored` was made with weaker parameters than today's."""
+    try:
+        return _HASHER.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def spend_password_check_time(password: str) -> None:
+    """Verify against a dummy hash: an unknown username costs as long as a wrong password."""
+    verify_password(password, _dummy_hash())
+
+
+@cache
+def _dummy_hash() -> str:
+    return _HASHER.hash("not-a-real-password")
 
 
 class TokenAuthority:

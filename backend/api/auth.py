@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, db_session
-from backend.auth import Role, verify_password
+from backend.auth import Role
+from backend.console.accounts import LockoutPolicy, LoginOutcome, check_login
 from backend.errors import UnauthorizedError
-from backend.models import User
 from backend.schemas import ErrorOut, TokenOut, TokenRequest
 from backend.state import AppState
 
@@ -23,8 +22,15 @@ def login(
     state: AppState = Depends(app_state),
 ) -> TokenOut:
     """Log in as an administrator or agency officer."""
-    user = session.execute(select(User).where(User.username == body.username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(body.password, user.password_hash):
+    settings = state.settings
+    policy = LockoutPolicy(settings.console_lockout_attempts, settings.console_lockout_minutes)
+    result = check_login(session, body.username, body.password, policy)
+    if result.outcome is LoginOutcome.LOCKED:
+        raise UnauthorizedError(
+            "Too many failed attempts: the account is locked for a while. Try again later."
+        )
+    user = result.user
+    if result.outcome is not LoginOutcome.OK or user is None:
         raise UnauthorizedError("Wrong username or password.")
     role = Role(user.role)
     return TokenOut(

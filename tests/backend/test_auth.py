@@ -21,7 +21,7 @@ def tokens() -> TokenAuthority:
 
 def test_password_hash_verifies_only_the_right_password() -> None:
     stored = hash_password("kata-sandi-rahasia")
-    assert stored.startswith("scrypt$")
+    assert stored.startswith("$argon2id$")
     assert "kata-sandi-rahasia" not in stored
     assert verify_password("kata-sandi-rahasia", stored)
     assert not verify_password("kata-sandi-salah", stored)

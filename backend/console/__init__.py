@@ -1,0 +1,1 @@
+"""The admin web console: pages, and the data they show (conversation logs, dashboard)."""

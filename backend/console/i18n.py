@@ -1,0 +1,186 @@
+"""The console's interface text in Indonesian (default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+#: key -> (Indonesian, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "app_title": ("Konsol LAPOR! Kab. Tangerang", "LAPOR! Kab. Tangerang console"),
+    "nav_reports": ("Laporan", "Reports"),
+    "nav_conversations": ("Percakapan", "Conversations"),
+    "nav_dashboard": ("Dasbor", "Dashboard"),
+    "nav_users": ("Pengguna", "Users"),
+    "nav_audit": ("Log audit", "Audit log"),
+    "logout": ("Keluar", "Log out"),
+    "login": ("Masuk", "Log in"),
+    "login_title": ("Masuk ke konsol", "Log in to the console"),
+    "username": ("Nama pengguna", "Username"),
+    "password": ("Kata sandi", "Password"),
+    "login_failed": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    "login_locked": (
+        "Terlalu banyak percobaan gagal. Akun dikunci sampai {until}.",
+        "Too many failed attempts. The account is locked until {until}.",
+    ),
+    "login_inactive": (
+        "Akun ini dinonaktifkan. Hubungi administrator.",
+        "This account is disabled. Contact an administrator.",
+    ),
+    "logged_out": ("Anda sudah keluar.", "You have logged out."),
+    "session_expired": (
+        "Sesi Anda berakhir. Silakan masuk lagi.",
+        "Your session has ended. Please log in again.",
+    ),
+    "csrf_failed": (
+        "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
+        "The form has expired or is not valid. Reload the page and try again.",
+    ),
+    "forbidden": (
+        "Anda tidak berwenang membuka halaman ini.",
+        "You are not allowed to open this page.",
+    ),
+    "not_found": ("Halaman atau data tidak ditemukan.", "Page or record not found."),
+    "error_title": ("Terjadi kesalahan", "Something went wrong"),
+    "back": ("Kembali", "Back"),
+    "filter": ("Saring", "Filter"),
+    "reset": ("Hapus saringan", "Clear filters"),
+    "any": ("Semua", "Any"),
+    "yes": ("Ya", "Yes"),
+    "no": ("Tidak", "No"),
+    "previous": ("Sebelumnya", "Previous"),
+    "next": ("Berikutnya", "Next"),
+    "page_of": ("Halaman {page} dari {pages} ({total} data)", "Page {page} of {pages} ({total})"),
+    "none_found": ("Tidak ada data yang cocok.", "Nothing matches."),
+    "tracking_id": ("Nomor tiket", "Tracking ID"),
+    "status": ("Status", "Status"),
+    "category": ("Kategori", "Category"),
+    "agency": ("Instansi", "Agency"),
+    "kecamatan": ("Kecamatan", "Kecamatan"),
+    "channel": ("Kanal", "Channel"),
+    "created": ("Dibuat", "Created"),
+    "updated": ("Diperbarui", "Updated"),
+    "deadline": ("Tenggat", "Deadline"),
+    "overdue_only": ("Hanya yang lewat tenggat", "Overdue only"),
+    "overdue_by": ("Lewat {days} hari kerja", "Overdue by {days} working days"),
+    "due_today": ("Jatuh tempo hari ini", "Due today"),
+    "due_in": ("{days} hari kerja lagi", "Due in {days} working days"),
+    "no_deadline": ("Tanpa tenggat", "No deadline"),
+    "date_from": ("Dari tanggal", "From"),
+    "date_to": ("Sampai tanggal", "To"),
+    "report": ("Laporan", "Report"),
+    "report_type": ("Jenis", "Type"),
+    "description": ("Uraian", "Description"),
+    "location": ("Lokasi", "Location"),
+    "open_map": ("Buka peta", "Open map"),
+    "incident_date": ("Tanggal kejadian", "Incident date"),
+    "privacy": ("Kerahasiaan", "Privacy"),
+    "reporter": ("Pelapor", "Reporter"),
+    "name": ("Nama", "Name"),
+    "phone": ("Telepon", "Phone"),
+    "email": ("Email", "E-mail"),
+    "chat": ("Chat", "Chat"),
+    "reporter_hidden_anonymous": (
+        "Laporan anonim: identitas pelapor tidak ditampilkan.",
+        "Anonymous report: the reporter's identity is not shown.",
+    ),
+    "reporter_masked": (
+        "Data pribadi disamarkan.",
+        "Personal data is masked.",
+    ),
+    "reveal": ("Tampilkan data pribadi (dicatat di log audit)", "Show personal data (audited)"),
+    "history": ("Riwayat status", "Status history"),
+    "attachments": ("Lampiran", "Attachments"),
+    "no_attachments": ("Tidak ada lampiran.", "No attachments."),
+    "notifications": ("Pemberitahuan ke warga", "Citizen notifications"),
+    "rating": ("Penilaian warga", "Citizen rating"),
+    "conversation_source": ("Percakapan asal", "Conversation it came from"),
+    "change_status": ("Ubah status", "Change status"),
+    "new_status": ("Status baru", "New status"),
+    "note": ("Catatan untuk warga", "Note for the citizen"),
+    "note_hint": (
+        "Wajib untuk ditolak dan diarsipkan. Warga menerima catatan ini.",
+        "Required for rejected and archived. The citizen receives this note.",
+    ),
+    "save_status": ("Simpan dan beri tahu warga", "Save and notify the citizen"),
+    "status_saved": (
+        "Status disimpan; warga akan diberi tahu.",
+        "Status saved; the citizen will be notified.",
+    ),
+    "status_final": (
+        "Status ini final; tidak bisa diubah lagi.",
+        "This status is final; it cannot change.",
+    ),
+    "search": ("Cari", "Search"),
+    "search_text": ("Cari teks", "Search text"),
+    "intent": ("Intent", "Intent"),
+    "had_fallback": ("Ada fallback", "Had a fallback"),
+    "linked_report": ("Ada laporan", "Has a report"),
+    "citizen": ("Warga", "Citizen"),
+    "started": ("Mulai", "Started"),
+    "last_activity": ("Aktivitas terakhir", "Last activity"),
+    "outcome": ("Hasil", "Outcome"),
+    "messages": ("Pesan", "Messages"),
+    "export_jsonl": ("Ekspor JSONL", "Export JSONL"),
+    "export_csv": ("Ekspor CSV", "Export CSV"),
+    "transcript": ("Transkrip", "Transcript"),
+    "bot": ("Bot", "Bot"),
+    "users_title": ("Pengguna konsol", "Console users"),
+    "role": ("Peran", "Role"),
+    "active": ("Aktif", "Active"),
+    "locked_until": ("Terkunci sampai", "Locked until"),
+    "last_login": ("Terakhir masuk", "Last login"),
+    "save_user": ("Simpan pengguna", "Save user"),
+    "new_user": ("Tambah atau ubah pengguna", "Add or change a user"),
+    "password_optional": (
+        "Kata sandi (kosongkan untuk tidak mengubah; minimal 10 karakter)",
+        "Password (leave empty to keep; at least 10 characters)",
+    ),
+    "disable": ("Nonaktifkan", "Disable"),
+    "enable": ("Aktifkan", "Enable"),
+    "unlock": ("Buka kunci", "Unlock"),
+    "user_saved": ("Pengguna disimpan.", "User saved."),
+    "audit_title": ("Log audit", "Audit log"),
+    "time": ("Waktu", "Time"),
+    "actor": ("Pelaku", "Actor"),
+    "action": ("Tindakan", "Action"),
+    "target": ("Objek", "Target"),
+    "detail": ("Rincian", "Detail"),
+    "dash_by_category": ("Laporan per kategori", "Reports by category"),
+    "dash_by_kecamatan": ("Laporan per kecamatan", "Reports by kecamatan"),
+    "dash_by_status": ("Laporan per status", "Reports by status"),
+    "dash_median_verify": ("Median waktu verifikasi", "Median time to verify"),
+    "dash_median_resolve": ("Median waktu penyelesaian", "Median time to resolve"),
+    "dash_funnel": ("Corong percakapan bot", "The bot's completion funnel"),
+    "dash_abandoned_by_step": ("Berhenti di langkah", "Abandoned at step"),
+    "dash_fallback_rate": ("Tingkat fallback NLU", "NLU fallback rate"),
+    "dash_total_reports": ("Total laporan", "Total reports"),
+    "no_data": ("Belum ada data", "No data yet"),
+    "hours": ("{value} jam", "{value} hours"),
+    "days": ("{value} hari", "{value} days"),
+    "language_switch": ("English", "Bahasa Indonesia"),
+    "skip_to_content": ("Lewati ke isi", "Skip to content"),
+}
+
+
+def translator(language: str) -> Callable[..., str]:
+    """`t(key, **values)` for `language`; an unknown key shows itself (easy to spot)."""
+    index = 1 if language == "en" else 0
+
+    def t(key: str, **values: object) -> str:
+        pair = TEXTS.get(key)
+        text = pair[index] if pair else key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def pick_language(cookie: str | None, accept_language: str | None) -> str:
+    """The language chosen with the switch, else the browser's if English, else Indonesian."""
+    if cookie in LANGUAGES:
+        return str(cookie)
+    if accept_language and accept_language.strip().lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE

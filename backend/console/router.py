@@ -1,0 +1,21 @@
+"""The console's routes and static files, added to the backend app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from backend.console import routes_admin, routes_auth, routes_reports
+from backend.console.web import PREFIX, install_console_errors
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def install_console(app: FastAPI) -> None:
+    """Serve the console under `/admin` (call after the API's error handlers)."""
+    for module in (routes_auth, routes_reports, routes_admin):
+        app.include_router(module.router)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
+    install_console_errors(app)

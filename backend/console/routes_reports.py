@@ -1,0 +1,229 @@
+"""Report pages: the filtered list, one report, its attachments and the status form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from math import ceil
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
+
+from backend.api.deps import app_state, db_session
+from backend.auth import Role
+from backend.complaints import ListFilters, get_complaint, list_complaints
+from backend.complaints import change_status as change_report_status
+from backend.console import audit
+from backend.console.report_views import deadline_badge, has_identity, map_link, reporter_view
+from backend.console.web import PREFIX, Viewer, case_worker, check_csrf, redirect, render
+from backend.db import utcnow
+from backend.errors import ConflictError, NotFoundError
+from backend.models import Report
+from backend.schemas import Channel
+from backend.state import AppState
+from backend.workflow import STATUS_LABELS_ID, Status, allowed_next
+
+router = APIRouter(prefix=f"{PREFIX}/reports", include_in_schema=False)
+PER_PAGE = 25
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _status(value: str | None) -> Status | None:
+    try:
+        return Status(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("")
+def report_list(
+    request: Request,
+    status: str | None = Query(None, max_length=20),
+    category: str | None = Query(None, max_length=50),
+    kecamatan: str | None = Query(None, max_length=60),
+    agency: str | None = Query(None, max_length=60),
+    channel: str | None = Query(None, max_length=20),
+    overdue: str | None = Query(None, max_length=3),
+    date_from: str | None = Query(None, max_length=10),
+    date_to: str | None = Query(None, max_length=10),
+    page: int = Query(1, ge=1, le=100_000),
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Reports the user may see, newest first, with deadline badges."""
+    filters = ListFilters(
+        status=_status(status),
+        category=category or None,
+        kecamatan=kecamatan or None,
+        agency=(agency or None) if user.role is Role.ADMIN else user.agency,
+        channel=channel or None,
+        overdue=True if overdue == "1" else None,
+        created_from=_date(date_from),
+        created_to=_date(date_to),
+    )
+    reports, total = list_complaints(
+        db, filters, state.policy, user.principal, page=page, per_page=PER_PAGE
+    )
+    today = state.policy.local_date(utcnow())
+    query = {
+        k: v
+        for k, v in {
+            "status": status,
+            "category": category,
+            "kecamatan": kecamatan,
+            "agency": agency,
+            "channel": channel,
+            "overdue": overdue,
+            "date_from": date_from,
+            "date_to": date_to,
+        }.items()
+        if v
+    }
+    return render(
+        request,
+        "reports.html",
+        user,
+        rows=[(r, deadline_badge(r, today)) for r in reports],
+        total=total,
+        page=page,
+        pages=max(1, ceil(total / PER_PAGE)),
+        query=query,
+        query_string=urlencode(query),
+        statuses=list(Status),
+        channels=[c.value for c in Channel],
+        status_labels=STATUS_LABELS_ID,
+        taxonomy=state.taxonomy,
+        timezone=state.policy.timezone,
+    )
+
+
+@router.get("/{tracking_id}")
+def report_page(
+    request: Request,
+    tracking_id: str,
+    reveal: int = Query(0, ge=0, le=1),
+    saved: int = Query(0, ge=0, le=1),
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """One report: details, history, attachments, notifications and the status form."""
+    report = get_complaint(db, tracking_id, user.principal)
+    return _report_page(request, user, db, state, report, reveal=bool(reveal), saved=bool(saved))
+
+
+def _report_page(
+    request: Request,
+    user: Viewer,
+    db: Session,
+    state: AppState,
+    report: Report,
+    *,
+    reveal: bool = False,
+    saved: bool = False,
+    error: str | None = None,
+) -> Response:
+    may_see_identity = user.principal.may_see_reporter(report.privacy)
+    masked = user.masks_personal_data and not reveal
+    reporter = reporter_view(report, may_see_identity, masked)
+    if not reporter.hidden and not reporter.masked and has_identity(report):
+        audit.record(
+            db,
+            user.actor,
+            audit.VIEW_PERSONAL_DATA,
+            "report",
+            report.tracking_id,
+            {"fields": "reporter"},
+        )
+        db.commit()
+    today = state.policy.local_date(utcnow())
+    return render(
+        request,
+        "report.html",
+        user,
+        status_code=409 if error else 200,
+        report=report,
+        badge=deadline_badge(report, today),
+        reporter=reporter,
+        may_reveal=may_see_identity and masked and has_identity(report),
+        map_url=map_link(report.latitude, report.longitude),
+        next_statuses=sorted(allowed_next(Status(report.status)), key=list(Status).index),
+        status_labels=STATUS_LABELS_ID,
+        taxonomy=state.taxonomy,
+        timezone=state.policy.timezone,
+        saved=saved,
+        error=error,
+        conversation_id=None,
+    )
+
+
+@router.post("/{tracking_id}/status")
+def change_status(
+    request: Request,
+    tracking_id: str,
+    status: str = Form(..., max_length=20),
+    note: str = Form("", max_length=4000),
+    csrf_token: str = Form(""),
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Move the report on; the citizen is notified through the outbox and the notifier."""
+    check_csrf(user, csrf_token)
+    target = _status(status)
+    report = get_complaint(db, tracking_id, user.principal)
+    if target is None:
+        return _report_page(request, user, db, state, report, error=f"Unknown status {status!r}.")
+    audit.record(
+        db,
+        user.actor,
+        audit.STATUS_CHANGE,
+        "report",
+        report.tracking_id,
+        {"from": report.status, "to": target.value, "note": note.strip() or None},
+    )
+    # One transaction: the status, its history, the outbox event and the audit entry.
+    try:
+        change_report_status(db, report.tracking_id, target, note, state.policy, user.principal)
+    except ConflictError as exc:
+        db.rollback()
+        report = get_complaint(db, tracking_id, user.principal)
+        return _report_page(request, user, db, state, report, error=exc.message)
+    return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1")
+
+
+@router.get("/{tracking_id}/attachments/{attachment_id}")
+def attachment_file(
+    tracking_id: str,
+    attachment_id: str,
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """An attachment of a report the user may see: images inline, other files downloaded."""
+    report = get_complaint(db, tracking_id, user.principal)
+    attachment = next((a for a in report.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFoundError("This report has no such attachment.")
+    path = state.attachments.path_of(attachment.storage_name)
+    if not path.is_file():
+        raise NotFoundError("The attachment file is missing from storage.")
+    inline = attachment.content_type.startswith("image/")
+    filename = attachment.filename or f"{attachment.id}{path.suffix}"
+    response = FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=filename,
+        content_disposition_type="inline" if inline else "attachment",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
