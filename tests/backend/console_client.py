@@ -49,3 +49,12 @@ async def page_csrf(client: httpx.AsyncClient, path: str) -> str:
     response = await client.get(path)
     assert response.status_code == 200, response.text[:500]
     return csrf_of(response.text)
+
+
+@asynccontextmanager
+async def logged_in(app: FastAPI, username: str, password: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser already logged in as `username`."""
+    async with browser(app) as client:
+        response = await console_login(client, username, password)
+        assert response.status_code == 303, response.text[:300]
+        yield client
