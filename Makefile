@@ -17,7 +17,7 @@ PYTHON310 := $(shell \
 	  "$$p" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' 2>/dev/null && { echo "$$p"; break; }; \
 	done)
 
-.PHONY: run test lint typecheck unit bench nlu-report venv clean lock help
+.PHONY: run test lint typecheck unit browser bench nlu-report venv clean lock help
 
 help:
 	@echo "make run    start the assistant locally (embedded defaults)"
@@ -49,7 +49,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP)
+# Debian's Chromium for the console's browser tests (Playwright uses the system browser).
+browser:
+	@bash scripts/install_chromium.sh
+
+unit: $(STAMP) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit
