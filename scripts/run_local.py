@@ -153,6 +153,9 @@ def main() -> None:
     data_dir = Path(os.environ.get("DATA_DIR", ROOT / "var"))
     data_dir.mkdir(parents=True, exist_ok=True)
     ensure_local_secrets(data_dir)
+    # `make run` serves plain HTTP on 127.0.0.1: a Secure cookie would not stick in
+    # every browser. Production sits behind HTTPS and keeps the default (true).
+    os.environ.setdefault("CONSOLE_COOKIE_SECURE", "false")
     running: list[Service] = []
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -176,6 +179,8 @@ def main() -> None:
             f"  Backend API:   http://127.0.0.1:{backend}/docs  (tokens in "
             f"{data_dir / 'local-secrets.env'})\n"
             f"  Open311:       http://127.0.0.1:{backend}/open311/v2/services.json\n"
+            f"  Console:       http://127.0.0.1:{backend}/admin  (first administrator: "
+            f"{sys.executable} -m backend create-admin NAME)\n"
             "Press Ctrl+C to stop.",
             flush=True,
         )
