@@ -24,6 +24,10 @@ def category_button(info: CategoryInfo, english: bool) -> dict[str, str]:
     }
 
 
+#: The button that declines the suggestions and shows every category.
+OTHER_CHOICE = {"id": "Pilih kategori lain", "en": "Another category"}
+
+
 class ActionAskComplaintCategory(Action):
     """Asks for the category: the classifier's best guesses first, the full list on "no"."""
 
@@ -48,7 +52,9 @@ class ActionAskComplaintCategory(Action):
         codes = [code for code, _ in ranked if code in categories]
         best = categories[codes[0]]
         buttons: list[dict[str, Any]] = [category_button(categories[c], english) for c in codes]
-        buttons.append({"title": "Other" if english else "Lainnya", "payload": "/deny"})
+        # Not "Lainnya": that is also the name of the catch-all category, which can be
+        # one of the suggestions. Both titles fit WhatsApp's 20-character limit.
+        buttons.append({"title": OTHER_CHOICE["en" if english else "id"], "payload": "/deny"})
         dispatcher.utter_message(
             response="utter_suggest_category",
             suggested_label=best.label("en" if english else "id"),

@@ -344,7 +344,7 @@ async def test_category_question_suggests_the_classifiers_guesses(
     assert message["buttons"] == [
         {"title": categories[code].label_id, "payload": f'/inform{{"complaint_category":"{code}"}}'}
         for code in codes
-    ] + [{"title": "Lainnya", "payload": "/deny"}]
+    ] + [{"title": "Pilih kategori lain", "payload": "/deny"}]
 
 
 async def test_category_question_in_english(
@@ -360,7 +360,7 @@ async def test_category_question_in_english(
     message = dispatcher.messages[0]
     assert message["suggested_label"] == "Street lighting"
     assert message["buttons"][0]["title"] == "Street lighting"
-    assert message["buttons"][-1] == {"title": "Other", "payload": "/deny"}
+    assert message["buttons"][-1] == {"title": "Another category", "payload": "/deny"}
 
 
 async def test_after_no_the_full_list_is_shown(dispatcher: CollectingDispatcher) -> None:
