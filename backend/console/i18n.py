@@ -162,6 +162,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "days": ("{value} hari", "{value} days"),
     "language_switch": ("English", "Bahasa Indonesia"),
     "skip_to_content": ("Lewati ke isi", "Skip to content"),
+    # Report statuses, types and privacy levels (`t("status_" ~ code)` in templates).
+    "status_received": ("Diterima", "Received"),
+    "status_verified": ("Diverifikasi", "Verified"),
+    "status_in_progress": ("Ditindaklanjuti", "In progress"),
+    "status_resolved": ("Selesai", "Resolved"),
+    "status_closed": ("Ditutup", "Closed"),
+    "status_rejected": ("Ditolak", "Rejected"),
+    "status_archived": ("Diarsipkan", "Archived"),
+    "type_complaint": ("Pengaduan", "Complaint"),
+    "type_aspiration": ("Aspirasi", "Aspiration"),
+    "type_information": ("Permintaan informasi", "Information request"),
+    "privacy_public": ("Publik", "Public"),
+    "privacy_anonymous": ("Anonim", "Anonymous"),
+    "privacy_confidential": ("Rahasia", "Confidential"),
 }
 
 

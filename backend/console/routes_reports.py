@@ -22,7 +22,7 @@ from backend.errors import ConflictError, NotFoundError
 from backend.models import Report
 from backend.schemas import Channel
 from backend.state import AppState
-from backend.workflow import STATUS_LABELS_ID, Status, allowed_next
+from backend.workflow import Status, allowed_next
 
 router = APIRouter(prefix=f"{PREFIX}/reports", include_in_schema=False)
 PER_PAGE = 25
@@ -99,7 +99,6 @@ def report_list(
         query_string=urlencode(query),
         statuses=list(Status),
         channels=[c.value for c in Channel],
-        status_labels=STATUS_LABELS_ID,
         taxonomy=state.taxonomy,
         timezone=state.policy.timezone,
     )
@@ -156,7 +155,6 @@ def _report_page(
         may_reveal=may_see_identity and masked and has_identity(report),
         map_url=map_link(report.latitude, report.longitude),
         next_statuses=sorted(allowed_next(Status(report.status)), key=list(Status).index),
-        status_labels=STATUS_LABELS_ID,
         taxonomy=state.taxonomy,
         timezone=state.policy.timezone,
         saved=saved,

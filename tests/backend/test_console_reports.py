@@ -289,4 +289,5 @@ async def test_pages_render_for_a_phone_sized_screen_with_labels(
     async with logged_in(app, "admin1", PASSWORD) as admin:
         page = await admin.get("/admin/reports")
     assert 'name="viewport"' in page.text
-    assert f'data-label="Nomor tiket"><a href="/admin/reports/{road["tracking_id"]}"' in page.text
+    link = f'<a href="/admin/reports/{road["tracking_id"]}"'
+    assert f'data-label="Nomor tiket" class="nowrap">{link}' in page.text

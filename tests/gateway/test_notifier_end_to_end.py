@@ -41,6 +41,7 @@ class Stack:
     rasa: FakeRasa
     gateway_env: dict[str, str]
     logs: Path
+    backend_env: dict[str, str]
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call the backend with the service token."""
@@ -90,9 +91,12 @@ class Stack:
                 stop_process(process)
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    """A backend on a fresh PostgreSQL schema with a Redis stream of its own."""
+@contextmanager
+def running_stack(data_dir: Path, **extra_env: str) -> Iterator[Stack]:
+    """A backend on a fresh PostgreSQL schema with a Redis stream of its own, and the fakes.
+
+    `extra_env` adds to the backend's environment (the browser tests use it too).
+    """
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as exc:
@@ -108,21 +112,22 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     stream = f"test:events:{uuid.uuid4().hex[:10]}"
     port = free_port()
     backend_env = {
-        "DATA_DIR": str(tmp_path),
+        "DATA_DIR": str(data_dir),
         "DATABASE_URL": database_url,
         "BACKEND_PORT": str(port),
         "BACKEND_API_TOKEN": TOKEN,
         "BACKEND_SECRET_KEY": secrets.token_urlsafe(24),
         "REDIS_URL": REDIS_URL,
         "EVENTS_STREAM": stream,
+        **extra_env,
     }
-    backend_log = tmp_path / "backend.log"
+    backend_log = data_dir / "backend.log"
     backend = start_process(["-m", "backend", "serve"], backend_env, backend_log)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/health", backend, 60, backend_log)
         with FakeTelegramAPI(token=unique_token()) as telegram, FakeRasa() as rasa:
             gateway_env = {
-                "DATA_DIR": str(tmp_path),
+                "DATA_DIR": str(data_dir),
                 "GATEWAY_DATABASE_URL": database_url,
                 "GATEWAY_INSTANCE": "gateway-under-test",
                 "TELEGRAM_BOT_TOKEN": telegram.token,
@@ -138,13 +143,22 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                 "NOTIFIER_CLAIM_IDLE_SECONDS": "2",
                 "NOTIFIER_INTERRUPTED_SECONDS": "3",
             }
-            yield Stack(f"http://127.0.0.1:{port}", telegram, rasa, gateway_env, tmp_path)
+            yield Stack(
+                f"http://127.0.0.1:{port}", telegram, rasa, gateway_env, data_dir, backend_env
+            )
     finally:
         stop_process(backend)
         redis.Redis.from_url(REDIS_URL).delete(stream)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A backend on a fresh PostgreSQL schema with a Redis stream of its own."""
+    with running_stack(tmp_path) as running:
+        yield running
 
 
 def _wait(predicate: Any, timeout: float = 30, what: str = "condition") -> None:
