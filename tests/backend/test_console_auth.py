@@ -107,9 +107,7 @@ async def test_five_wrong_passwords_lock_the_account_for_a_while(
         assert api.status_code == 401
         assert "locked" in api.json()["message"]
         with Session(engine) as session:
-            session.execute(
-                update(User).values(locked_until=utcnow() - dt.timedelta(seconds=1))
-            )
+            session.execute(update(User).values(locked_until=utcnow() - dt.timedelta(seconds=1)))
             session.commit()
         assert (await console_login(client, "officer1", PASSWORD)).status_code == 303
     with Session(engine) as session:
