@@ -57,7 +57,7 @@ def stack_processes(
             [
                 python,
                 "-m",
-                "rasa",
+                "rasa_runtime",  # `rasa run` with fixes for known Rasa 3.6 costs
                 "run",
                 "--enable-api",
                 "--auth-token",
