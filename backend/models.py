@@ -249,3 +249,76 @@ class NotificationPreference(Base):
     chat_id = Column(String(100), primary_key=True)
     enabled = Column(Boolean, nullable=False)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Conversation(Base):
+    """One Rasa session of one sender, summarised from the tracker store for the console.
+
+    The id is the id of the session's first event in Rasa's `events` table, so it stays
+    the same when the index is rebuilt. Kept up to date by `backend.console.indexer`.
+    """
+
+    __tablename__ = "conversations"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    sender_id = Column(String(255), nullable=False)
+    channel = Column(String(20), nullable=False)
+    display_name = Column(String(200), nullable=True)
+    started_at = Column(UTCDateTime, nullable=False)
+    last_activity_at = Column(UTCDateTime, nullable=False)
+    last_event_id = Column(Integer, nullable=False)
+    event_count = Column(Integer, nullable=False)
+    user_messages = Column(Integer, nullable=False)
+    fallbacks = Column(Integer, nullable=False)
+    ended_on_fallback = Column(Boolean, nullable=False)
+    form_started = Column(Boolean, nullable=False)
+    last_requested_slot = Column(String(100), nullable=True)
+    status_checked = Column(Boolean, nullable=False)
+    submission_queued = Column(Boolean, nullable=False)
+    queued_key = Column(String(64), nullable=True)
+    search_text = Column(Text, nullable=False)
+
+    __table_args__ = (
+        Index("ix_conversations_sender_id", "sender_id", "id"),
+        Index("ix_conversations_last_activity_at", "last_activity_at"),
+        Index("ix_conversations_started_at", "started_at"),
+        Index("ix_conversations_channel", "channel"),
+        Index("ix_conversations_queued_key", "queued_key"),
+    )
+
+
+class ConversationIntent(Base):
+    """An intent the citizen's messages had in a conversation (for the intent filter)."""
+
+    __tablename__ = "conversation_intents"
+
+    conversation_id = Column(Integer, ForeignKey("conversations.id"), primary_key=True)
+    intent = Column(String(255), primary_key=True)
+
+    __table_args__ = (Index("ix_conversation_intents_intent", "intent"),)
+
+
+class ConversationReport(Base):
+    """A report filed in a conversation, by its tracking ID."""
+
+    __tablename__ = "conversation_reports"
+
+    conversation_id = Column(Integer, ForeignKey("conversations.id"), primary_key=True)
+    tracking_id = Column(String(32), primary_key=True)
+
+    __table_args__ = (Index("ix_conversation_reports_tracking_id", "tracking_id"),)
+
+
+class ConversationSyncState(Base):
+    """How far the conversation index has read Rasa's `events` table.
+
+    `pending_gaps` lists event ids skipped while their transaction may still commit
+    (PostgreSQL commits ids out of order), as `[id, first_seen_epoch_seconds]`.
+    """
+
+    __tablename__ = "conversation_sync_state"
+
+    name = Column(String(40), primary_key=True)
+    last_event_id = Column(Integer, nullable=False)
+    pending_gaps = Column(JSON, nullable=False)
+    synced_at = Column(UTCDateTime, nullable=True)

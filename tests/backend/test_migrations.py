@@ -24,6 +24,10 @@ TABLES = {
     "users",
     "console_sessions",
     "audit_log",
+    "conversations",
+    "conversation_intents",
+    "conversation_reports",
+    "conversation_sync_state",
 }
 
 
