@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # A 16-digit NIK (national identity number), alone or with spaces/dots every 4-6 digits.
 _NIK = re.compile(r"(?<!\d)\d{6}[ .]?\d{6}[ .]?\d{4}(?!\d)")
@@ -57,3 +58,27 @@ def redact_text(text: str) -> str:
     text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
     text = _NIK.sub(lambda m: mask_digits(m.group(), 4, 0), text)
     return _PHONE.sub(lambda m: mask_digits(m.group(), 4, 3), text)
+
+
+class Redactor:
+    """Masks free text for officers: known citizen names, NIK, phone numbers, e-mails.
+
+    Names cannot be recognised in text by pattern, so the display names of the
+    conversations being shown are given and masked wherever they appear.
+    """
+
+    def __init__(self, names: Iterable[str | None] = ()) -> None:
+        known = sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len)
+        alternatives = "|".join(re.escape(n) for n in reversed(known))
+        self._names = re.compile(rf"(?i)\b(?:{alternatives})\b") if alternatives else None
+
+    def __call__(self, text: str) -> str:
+        """`text` with personal data masked."""
+        if self._names is not None:
+            text = self._names.sub(lambda m: mask_name(m.group()), text)
+        return redact_text(text)
+
+
+def unchanged(text: str) -> str:
+    """The identity 'redactor' for viewers who may see personal data."""
+    return text

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, db_session
@@ -19,7 +20,7 @@ from backend.console.report_views import deadline_badge, has_identity, map_link,
 from backend.console.web import PREFIX, Viewer, case_worker, check_csrf, redirect, render
 from backend.db import utcnow
 from backend.errors import ConflictError, NotFoundError
-from backend.models import Report
+from backend.models import ConversationReport, Report
 from backend.schemas import Channel
 from backend.state import AppState
 from backend.workflow import Status, allowed_next
@@ -159,8 +160,19 @@ def _report_page(
         timezone=state.policy.timezone,
         saved=saved,
         error=error,
-        conversation_id=None,
+        conversation_id=_source_conversation(db, report.tracking_id),
     )
+
+
+def _source_conversation(db: Session, tracking_id: str) -> int | None:
+    """The indexed conversation in which the report was filed, if any."""
+    found = db.execute(
+        select(ConversationReport.conversation_id)
+        .where(ConversationReport.tracking_id == tracking_id)
+        .order_by(ConversationReport.conversation_id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(found) if found is not None else None
 
 
 @router.post("/{tracking_id}/status")

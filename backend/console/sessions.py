@@ -85,6 +85,7 @@ def load_session(
         .where(ConsoleSession.id == _digest(token))
     ).one_or_none()
     if row is None:
+        db.rollback()
         return None
     stored, user = row
     if stored.expires_at <= now or stored.last_seen_at + policy.idle <= now or not user.active:
@@ -93,7 +94,9 @@ def load_session(
         return None
     if now - stored.last_seen_at >= _TOUCH_EVERY:
         stored.last_seen_at = now
-        db.commit()
+    # End the transaction either way: on SQLite it holds the write lock, which other
+    # work in this request (indexing the conversation log) needs.
+    db.commit()
     return ActiveSession(session_id=stored.id, csrf_token=stored.csrf_token, user=user)
 
 

@@ -1,0 +1,252 @@
+"""Conversation log pages: the filtered list, one transcript, and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from math import ceil
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
+
+from backend.api.deps import app_state, db_session
+from backend.auth import Role
+from backend.console import audit
+from backend.console.conversations import (
+    ConversationItem,
+    ConversationQuery,
+    get,
+    iter_conversations,
+    search,
+)
+from backend.console.export import export_csv, export_jsonl
+from backend.console.indexer import sync
+from backend.console.masking import Redactor, mask_chat_id, mask_name, unchanged
+from backend.console.summary import Outcome
+from backend.console.transcript import EntryKind, transcript
+from backend.console.web import PREFIX, Viewer, case_worker, render
+from backend.errors import NotFoundError
+from backend.state import AppState
+
+router = APIRouter(prefix=f"{PREFIX}/conversations", include_in_schema=False)
+PER_PAGE = 30
+CHANNELS = ("telegram", "whatsapp", "rest")
+EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
+
+
+def refresh_index(state: AppState) -> None:
+    """Bring the index up to date with Rasa's tracker store (bounded work per request)."""
+    sync(state.sessions, state.tracker_engine, max_batches=5)
+
+
+def _local_midnight(value: str | None, state: AppState, days: int = 0) -> dt.datetime | None:
+    try:
+        day = dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    start = dt.datetime.combine(day + dt.timedelta(days=days), dt.time.min)
+    return start.replace(tzinfo=state.policy.timezone)
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+def _outcome(value: str | None) -> Outcome | None:
+    try:
+        return Outcome(value) if value else None
+    except ValueError:
+        return None
+
+
+def _query(request: Request, state: AppState) -> tuple[ConversationQuery, dict[str, str]]:
+    """The filters in the address, read leniently (unreadable values mean "any")."""
+    params = {
+        k: v.strip()[:200]
+        for k, v in request.query_params.items()
+        if k in ("channel", "date_from", "date_to", "intent", "fallback", "report", "outcome", "q")
+        and v.strip()
+    }
+    query = ConversationQuery(
+        channel=params.get("channel"),
+        date_from=_local_midnight(params.get("date_from"), state),
+        date_to=_local_midnight(params.get("date_to"), state, days=1),
+        intent=params.get("intent"),
+        had_fallback=_yes_no(params.get("fallback")),
+        linked_report=_yes_no(params.get("report")),
+        outcome=_outcome(params.get("outcome")),
+        text=params.get("q"),
+    )
+    return query, params
+
+
+def _names_shown(user: Viewer, reveal: bool) -> bool:
+    return user.role is Role.ADMIN or reveal
+
+
+@router.get("")
+def conversation_list(
+    request: Request,
+    page: int = Query(1, ge=1, le=100_000),
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Conversations the user may see, newest activity first, with filters and search."""
+    refresh_index(state)
+    query, params = _query(request, state)
+    items, total = search(
+        db, query, agency=user.agency, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
+    shown = _names_shown(user, reveal=False)
+    if shown and any(item.display_name for item in items):
+        audit.record(
+            db, user.actor, audit.VIEW_PERSONAL_DATA, "conversations", None, {"listed": len(items)}
+        )
+        db.commit()
+    return render(
+        request,
+        "conversations.html",
+        user,
+        nav="conversations",
+        rows=[(item, _who(item, shown)) for item in items],
+        total=total,
+        page=page,
+        pages=max(1, ceil(total / PER_PAGE)),
+        query=params,
+        query_string=urlencode(params),
+        channels=CHANNELS,
+        outcomes=[o.value for o in Outcome],
+        timezone=state.policy.timezone,
+    )
+
+
+def _who(item: ConversationItem, shown: bool) -> str:
+    if shown:
+        return item.display_name or item.sender_id
+    return mask_name(item.display_name) or mask_chat_id(item.sender_id)
+
+
+def _conversation(db: Session, conversation_id: int, user: Viewer) -> ConversationItem:
+    item = get(db, conversation_id, agency=user.agency)
+    if item is None:
+        raise NotFoundError("No such conversation, or it is not linked to your agency.")
+    return item
+
+
+@router.get("/export.{kind}")
+def export_filtered(
+    request: Request,
+    kind: str,
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Every conversation matching the filters, as JSON Lines or CSV."""
+    if kind not in EXPORT_TYPES:
+        raise NotFoundError("Export as .jsonl or .csv.")
+    refresh_index(state)
+    query, params = _query(request, state)
+    items = list(iter_conversations(db, query, agency=user.agency))
+    audit.record(
+        db,
+        user.actor,
+        audit.EXPORT_CONVERSATIONS,
+        "conversations",
+        None,
+        {"format": kind, "filters": params, "count": len(items)},
+    )
+    db.commit()
+    return _export(items, kind, user, state, "percakapan")
+
+
+@router.get("/{conversation_id}")
+def conversation_page(
+    request: Request,
+    conversation_id: int,
+    reveal: int = Query(0, ge=0, le=1),
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """One conversation as a chat transcript, with what the bot understood and did."""
+    refresh_index(state)
+    item = _conversation(db, conversation_id, user)
+    shown = _names_shown(user, bool(reveal))
+    redact = unchanged if shown else Redactor([item.display_name])
+    audit.record(
+        db,
+        user.actor,
+        audit.VIEW_CONVERSATION,
+        "conversation",
+        str(item.id),
+        {"personal_data": shown},
+    )
+    db.commit()
+    return render(
+        request,
+        "conversation.html",
+        user,
+        nav="conversations",
+        item=item,
+        who=_who(item, shown),
+        sender=item.sender_id if shown else mask_chat_id(item.sender_id),
+        entries=transcript(state.tracker_engine, item),
+        redact=redact,
+        may_reveal=not shown,
+        Kind=EntryKind,
+        timezone=state.policy.timezone,
+    )
+
+
+@router.get("/{conversation_id}/export.{kind}")
+def export_one(
+    conversation_id: int,
+    kind: str,
+    user: Viewer = Depends(case_worker),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """One conversation as JSON Lines or CSV."""
+    if kind not in EXPORT_TYPES:
+        raise NotFoundError("Export as .jsonl or .csv.")
+    item = _conversation(db, conversation_id, user)
+    audit.record(
+        db,
+        user.actor,
+        audit.EXPORT_CONVERSATIONS,
+        "conversation",
+        str(item.id),
+        {"format": kind},
+    )
+    db.commit()
+    return _export([item], kind, user, state, f"percakapan-{item.id}")
+
+
+def _export(
+    items: list[ConversationItem], kind: str, user: Viewer, state: AppState, name: str
+) -> Response:
+    """Stream the export; officers get personal data masked."""
+    redact: Callable[[str], str]
+    redact_sender: Callable[[str], str]
+    if user.role is Role.ADMIN:
+        redact, redact_sender = unchanged, unchanged
+    else:
+        redact, redact_sender = Redactor(i.display_name for i in items), mask_chat_id
+    writer = export_jsonl if kind == "jsonl" else export_csv
+    chunks: Iterator[str] = writer(
+        items, state.tracker_engine, redact=redact, redact_sender=redact_sender
+    )
+    return StreamingResponse(
+        chunks,
+        media_type=EXPORT_TYPES[kind],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{kind}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

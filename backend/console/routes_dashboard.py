@@ -1,0 +1,121 @@
+"""The dashboard: reports by category, kecamatan and status, speed, and the bot's funnel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TypedDict
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from backend.api.deps import app_state, db_session
+from backend.console import stats
+from backend.console.charts import bar_chart, funnel_chart
+from backend.console.i18n import translator
+from backend.console.routes_conversations import refresh_index
+from backend.console.web import PREFIX, Viewer, any_user, render
+from backend.state import AppState
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+class Scope(TypedDict):
+    """What the figures cover: an officer's agency (or all) and a date range."""
+
+    agency: str | None
+    date_from: dt.datetime | None
+    date_to: dt.datetime | None
+
+
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def duration_text(value: dt.timedelta | None, language: str) -> str:
+    """`5,5 jam` / `3,2 hari`, or a dash without data."""
+    t = translator(language)
+    if value is None:
+        return "-"
+    hours = value.total_seconds() / 3600
+    if hours < 48:
+        return t("hours", value=f"{hours:.1f}".replace(".", "," if language == "id" else "."))
+    days = hours / 24
+    return t("days", value=f"{days:.1f}".replace(".", "," if language == "id" else "."))
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    date_from: str | None = Query(None, max_length=10),
+    date_to: str | None = Query(None, max_length=10),
+    user: Viewer = Depends(any_user),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """Figures for everyone who may log in; officers see their agency's only."""
+    refresh_index(state)
+    t = translator(user.language)
+    zone = state.policy.timezone
+    first, last = _day(date_from), _day(date_to)
+    scope: Scope = {
+        "agency": user.agency,
+        "date_from": dt.datetime.combine(first, dt.time.min, zone) if first else None,
+        "date_to": (
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, zone) if last else None
+        ),
+    }
+    categories = state.taxonomy.categories
+    by_category = [
+        (
+            (categories[code].label_id if user.language == "id" else categories[code].label_en)
+            if code in categories
+            else code,
+            count,
+        )
+        for code, count in stats.reports_by_category(db, **scope)
+    ]
+    by_kecamatan = [(name or "-", count) for name, count in stats.reports_by_kecamatan(db, **scope)]
+    by_status = [
+        (t(f"status_{code}"), count) for code, count in stats.reports_by_status(db, **scope)
+    ]
+    funnel = stats.completion_funnel(db, **scope)
+    fallback = stats.fallback_rate(db, **scope)
+    empty = t("no_data")
+    charts: dict[str, Markup] = {
+        "category": bar_chart(by_category, title=t("dash_by_category"), empty_text=empty),
+        "kecamatan": bar_chart(by_kecamatan, title=t("dash_by_kecamatan"), empty_text=empty),
+        "status": bar_chart(by_status, title=t("dash_by_status"), empty_text=empty),
+        "funnel": funnel_chart(
+            [
+                (t("funnel_started"), funnel.conversations),
+                (t("funnel_form"), funnel.form_started),
+                (t("funnel_submitted"), funnel.reports_submitted),
+            ],
+            title=t("dash_funnel"),
+            empty_text=empty,
+        ),
+        "abandoned": bar_chart(
+            [(step or t("funnel_no_step"), n) for step, n in funnel.abandoned_by_step],
+            title=t("dash_abandoned_by_step"),
+            empty_text=empty,
+        ),
+    }
+    rate = fallback.rate
+    return render(
+        request,
+        "dashboard.html",
+        user,
+        charts=charts,
+        total_reports=sum(count for _, count in by_status),
+        median_verify=duration_text(stats.median_time_to_verify(db, **scope), user.language),
+        median_resolve=duration_text(stats.median_time_to_resolve(db, **scope), user.language),
+        fallback_rate="-" if rate is None else f"{100 * rate:.1f}%",
+        fallback=fallback,
+        funnel=funnel,
+        query={"date_from": date_from or "", "date_to": date_to or ""},
+    )
