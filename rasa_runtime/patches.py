@@ -6,6 +6,7 @@ Each fix keeps Rasa's behaviour and is applied only to the Rasa line it was writ
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,10 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +67,64 @@ def reuse_action_result_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result
 
 
+def cache_event_type_lookup() -> None:
+    """Look event classes up by type name in a table instead of walking the class tree.
+
+    `Event.resolve_by_type` walks every subclass of `Event` for each event read back
+    from the tracker store (every event of the session, every turn). The table keeps
+    the same answer (the first class in that walk with the name) and is rebuilt when a
+    name is missing, so event classes imported later are still found.
+    """
+    original = Event.resolve_by_type
+    table: dict[str, type[Event]] = {}
+
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+        found = table.get(type_name)
+        if found is None:
+            table.clear()
+            for cls in all_subclasses(Event):
+                table.setdefault(cls.type_name, cls)
+            found = table.get(type_name)
+        if found is not None:
+            return found
+        answer: type[Event] | None = original(type_name, default)  # old names, default, error
+        return answer
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sqlite_tracker_store_in_wal_mode() -> None:
+    """Open SQLite databases (the embedded tracker store) in write-ahead-log mode.
+
+    Rasa's SQL tracker store runs its queries on the event loop, so every commit
+    blocks every conversation; in the default rollback-journal mode each commit
+    waits for the disk twice. With WAL and `synchronous=NORMAL` a commit only
+    appends to the log (a crash loses at most the last turns, never the database),
+    and the console reads the conversation log without blocking Rasa's writes.
+    PostgreSQL, the production store, is untouched.
+    """
+    if not event.contains(Engine, "connect", _connect_listener):
+        event.listen(Engine, "connect", _connect_listener)
+
+
+def _connect_listener(dbapi_connection: Any, record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        _sqlite_write_ahead_log(dbapi_connection, record)
+
+
 def apply() -> bool:
     """Apply every fix; returns False (and changes nothing) on another Rasa line."""
     if not rasa.__version__.startswith(RASA_LINE):
         logger.warning("Rasa %s: fixes for %sx not applied", rasa.__version__, RASA_LINE)
         return False
     reuse_action_result_validator()
+    cache_event_type_lookup()
+    sqlite_tracker_store_in_wal_mode()
     return True

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet, deserialise_events
+from rasa.shared.utils.common import all_subclasses
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
 
 from rasa_runtime import patches
 
@@ -59,3 +64,44 @@ def test_nothing_is_changed_on_another_rasa_line(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(patches.rasa, "__version__", "4.0.0")
     assert patches.apply() is False
     assert RemoteAction._validate_action_result is before
+
+
+def test_event_types_resolve_exactly_as_rasa_resolves_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = Event.resolve_by_type
+    monkeypatch.setattr(Event, "resolve_by_type", original)
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    expected = {name: original(name) for name in names}
+    patches.cache_event_type_lookup()
+    assert {name: Event.resolve_by_type(name) for name in names} == expected
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    events = deserialise_events([{"event": "slot", "name": "privacy", "value": "public"}])
+    assert events == [SlotSet("privacy", "public", timestamp=events[0].timestamp)]
+
+
+def test_an_event_class_imported_later_is_still_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Event, "resolve_by_type", Event.resolve_by_type)
+    patches.cache_event_type_lookup()
+    assert Event.resolve_by_type("slot") is SlotSet  # the table is built now
+
+    class LateEvent(SlotSet):
+        type_name = "late_event_for_test"
+
+    assert Event.resolve_by_type("late_event_for_test") is LateEvent
+
+
+def test_sqlite_databases_open_in_write_ahead_log_mode(tmp_path: Path) -> None:
+    patches.sqlite_tracker_store_in_wal_mode()
+    patches.sqlite_tracker_store_in_wal_mode()  # twice: still one listener
+    engine = create_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        engine.dispose()
+        event.remove(Engine, "connect", patches._connect_listener)  # leave other tests alone
