@@ -1,6 +1,7 @@
 """Server-side SVG charts: no scripts, no external assets, accessible names.
 
-Each chart is an `<svg role="img">` named by `aria-label` and `<title>`, with a
+Each chart is an `<svg class="chart" role="img">` (the console's stylesheet fits it to
+its box, keeping its proportions) named by `aria-label` and `<title>`, with a
 `<desc>` listing every value for screen readers (an image's children are hidden
 from them). Labels are escaped; long ones are shortened on screen and kept whole in
 the tooltip of their row.
@@ -128,7 +129,7 @@ def _funnel_row(
 
 def _svg(title: str, width: int, height: int, description: str, body: Markup) -> Markup:
     return Markup(
-        '<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{title}" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="{title}" '
         'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'font-family="sans-serif" font-size="12">'
         "<title>{title}</title><desc>{description}</desc>{body}</svg>"

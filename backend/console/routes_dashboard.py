@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -46,6 +47,31 @@ def duration_text(value: dt.timedelta | None, language: str) -> str:
         return t("hours", value=f"{hours:.1f}".replace(".", "," if language == "id" else "."))
     days = hours / 24
     return t("days", value=f"{days:.1f}".replace(".", "," if language == "id" else "."))
+
+
+#: The form's questions, by the slot they fill, as the dashboard names them.
+STEP_KEYS = {
+    "report_type": "report_type",
+    "complaint_description": "description",
+    "complaint_category": "category",
+    "complaint_location": "location",
+    "incident_date": "incident_date",
+    "privacy": "privacy",
+    "attachments": "attachments",
+}
+
+
+def step_label(slot: str | None, t: Callable[..., str]) -> str:
+    """The question a conversation stopped at, in words (unknown slots as they are)."""
+    if slot is None:
+        return t("funnel_no_step")
+    return t(STEP_KEYS[slot]) if slot in STEP_KEYS else slot
+
+
+def percent(share: float, language: str) -> str:
+    """`12,5%` in Indonesian, `12.5%` in English."""
+    text = f"{100 * share:.1f}%"
+    return text.replace(".", ",") if language == "id" else text
 
 
 @router.get("/dashboard")
@@ -100,7 +126,7 @@ def dashboard(
             empty_text=empty,
         ),
         "abandoned": bar_chart(
-            [(step or t("funnel_no_step"), n) for step, n in funnel.abandoned_by_step],
+            [(step_label(step, t), n) for step, n in funnel.abandoned_by_step],
             title=t("dash_abandoned_by_step"),
             empty_text=empty,
         ),
@@ -114,7 +140,7 @@ def dashboard(
         total_reports=sum(count for _, count in by_status),
         median_verify=duration_text(stats.median_time_to_verify(db, **scope), user.language),
         median_resolve=duration_text(stats.median_time_to_resolve(db, **scope), user.language),
-        fallback_rate="-" if rate is None else f"{100 * rate:.1f}%",
+        fallback_rate="-" if rate is None else percent(rate, user.language),
         fallback=fallback,
         funnel=funnel,
         query={"date_from": date_from or "", "date_to": date_to or ""},

@@ -11,7 +11,8 @@ Playwright drives the SYSTEM Chromium (Debian's package; nothing is downloaded).
 gets a fresh browser context (no cookies), so tests do not depend on one another.
 
 For the conversation and dashboard pages: the backend reads Rasa's tracker store from
-`tracker_database_url` (a fresh SQLite file), so tests can write conversations there.
+`tracker_database_url` (a fresh SQLite file); the `conversations` fixture writes four
+recent conversations there with Rasa's own `SQLTrackerStore` (see `tracker_seed`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from tests.browser.console_pages import (
     PageFactory,
     SeededReports,
 )
+from tests.browser.tracker_seed import SeededConversations, write_conversations
 from tests.conftest import IN_CI, POSTGRES_URL, REDIS_URL
 from tests.gateway.test_notifier_end_to_end import Stack, running_stack
 
@@ -240,6 +242,15 @@ def reports(console_stack: Stack) -> SeededReports:
     finally:
         engine.dispose()
     return seeded
+
+
+@pytest.fixture(scope="package")
+def conversations(
+    console_stack: Stack, tracker_database_url: str, reports: SeededReports
+) -> SeededConversations:
+    """Four recent conversations in Rasa's tracker store; the Telegram one filed
+    `reports.for_officer` (the console indexes them when a page asks)."""
+    return write_conversations(tracker_database_url, reports)
 
 
 @pytest.fixture(scope="package")
