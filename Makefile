@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(PY) -m scripts.rasa_model
 	$(PY) -m benchmarks.rasa_bench --train
 	$(PY) -m benchmarks.gateway_bench
+	$(PY) -m benchmarks.notifier_bench
 	$(PY) -m benchmarks.classifier_bench
 
 lock: $(STAMP)

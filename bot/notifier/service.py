@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import httpx
 from redis.exceptions import RedisError
@@ -24,13 +25,23 @@ from bot.replies import ReplyCatalogue
 logger = logging.getLogger(__name__)
 
 
+class _Turns:
+    """A lock with a count of the tasks holding or waiting for it."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class Notifier:
     """Delivers report events to citizens, exactly once per event as far as it can tell.
 
     Events of one citizen go out in order; different citizens in parallel (up to
     `concurrency`), paced by each channel's notification budget. An event is
     acknowledged after it was handled; one whose sending failed for a passing reason
-    is left unacknowledged and comes back later.
+    is left unacknowledged and comes back later. With a backlog, the next batch is
+    read as soon as every event in hand has started, so the budget never idles
+    between batches.
     """
 
     def __init__(
@@ -53,39 +64,113 @@ class Notifier:
         self._slots = asyncio.Semaphore(concurrency)
         self._interrupted_after = interrupted_after_seconds
         self._stopping = asyncio.Event()
+        self._turns: dict[str, _Turns] = {}
+        self._in_hand: set[str] = set()  # receipts of the events read and not yet done
+        self._not_started = 0  # events in hand that wait for their turn
+        self._progress = asyncio.Event()  # an event in hand started or was done
 
     async def run(self, stopping: asyncio.Event, batch_size: int = 64) -> None:
-        """Handle events until `stopping` is set (the events in hand then wait, unacknowledged)."""
+        """Handle events until `stopping` is set (the events in hand then wait, unacknowledged).
+
+        With a backlog (the last batch was full), the next batch is read and started
+        while the last events of the previous one are on their way, instead of after
+        all of them; an event already in hand (a source may hand it out again while it
+        is unacknowledged) is not taken twice.
+        """
         self._stopping = stopping
+        handling: set[asyncio.Task[None]] = set()
+        backlog = False
         while not stopping.is_set():
+            if handling and not backlog:  # no backlog: one batch after the other
+                await asyncio.wait(handling)
+                continue
+            if self._not_started:
+                await self._wait_for_progress()
+                continue
             try:
                 batch = await self._source.next_batch(batch_size, wait_seconds=1.0)
             except (RedisError, httpx.HTTPError, OSError) as exc:
                 logger.warning("event source unavailable, retrying: %s", exc)
                 await asyncio.sleep(1.0)
                 continue
-            await self.handle_batch(batch)
+            backlog = len(batch) >= batch_size
+            fresh = [delivery for delivery in batch if delivery.receipt not in self._in_hand]
+            if not fresh:
+                if batch:  # all of them in hand already: wait until one is done
+                    await self._wait_for_progress()
+                continue
+            self._in_hand.update(delivery.receipt for delivery in fresh)
+            self._not_started += len(fresh)
+            task = asyncio.create_task(self._handle(fresh))
+            handling.add(task)
+            task.add_done_callback(handling.discard)
+        if handling:
+            await asyncio.wait(handling)
+
+    async def _wait_for_progress(self) -> None:
+        self._progress.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout=1.0)
 
     async def handle_batch(self, batch: list[Delivery]) -> None:
         """Each citizen's events in order, citizens in parallel."""
+        self._not_started += len(batch)
+        await self._handle(batch)
+
+    async def _handle(self, batch: list[Delivery]) -> None:
         by_citizen: dict[str, list[Delivery]] = defaultdict(list)
         for delivery in batch:
             by_citizen[delivery.event.sender_id or delivery.event.event_id].append(delivery)
-        await asyncio.gather(*(self._handle_in_order(items) for items in by_citizen.values()))
+        results = await asyncio.gather(
+            *(self._handle_in_order(citizen, items) for citizen, items in by_citizen.items()),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, Exception):  # e.g. the source failed to acknowledge
+                logger.warning("events left unacknowledged: %s", result)
 
-    async def _handle_in_order(self, deliveries: list[Delivery]) -> None:
-        async with self._slots:
-            for delivery in deliveries:
-                if self._stopping.is_set():  # stopping: the rest come back to the next notifier
-                    return
-                try:
-                    done = await self.notify(delivery.event)
-                except Exception:  # one bad event must not stop the others
-                    logger.exception("event %s failed", delivery.event.event_id)
-                    done = False
-                if not done:  # its later events wait, so that the citizen reads them in order
-                    return
-                await self._source.ack(delivery)
+    async def _handle_in_order(self, citizen: str, deliveries: list[Delivery]) -> None:
+        waiting = list(deliveries)
+        try:
+            async with self._turn_of(citizen), self._slots:
+                for delivery in deliveries:
+                    if self._stopping.is_set():  # stopping: the rest come back later
+                        return
+                    waiting.remove(delivery)
+                    self._started()
+                    try:
+                        done = await self.notify(delivery.event)
+                    except Exception:  # one bad event must not stop the others
+                        logger.exception("event %s failed", delivery.event.event_id)
+                        done = False
+                    if not done:  # its later events wait, so that the citizen reads them in order
+                        return
+                    await self._source.ack(delivery)
+                    self._done(delivery)
+        finally:
+            self._started(len(waiting))
+            self._done(*deliveries)
+
+    @contextlib.asynccontextmanager
+    async def _turn_of(self, citizen: str) -> AsyncIterator[None]:
+        """One citizen's events one after another, also from batches in hand together."""
+        turns = self._turns.setdefault(citizen, _Turns())
+        turns.users += 1
+        try:
+            async with turns.lock:
+                yield
+        finally:
+            turns.users -= 1
+            if turns.users == 0:
+                self._turns.pop(citizen, None)
+
+    def _started(self, count: int = 1) -> None:
+        self._not_started = max(self._not_started - count, 0)
+        self._progress.set()
+
+    def _done(self, *deliveries: Delivery) -> None:
+        self._in_hand.difference_update(delivery.receipt for delivery in deliveries)
+        self._progress.set()
 
     async def notify(self, event: ReportEvent) -> bool:
         """Tell the citizen about `event`; False when it should come back later."""

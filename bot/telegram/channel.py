@@ -83,10 +83,13 @@ class TelegramChannel:
             check_webhook_settings(settings)
         base = settings.telegram_api_base_url.rstrip("/")
         limits = TelegramLimits(
-            # No burst overall: Telegram counts about 30 messages in any second.
-            overall=Rate(settings.telegram_messages_per_second, burst=1),
+            # Telegram counts about 30 messages in any second: notifications keep to the
+            # schedule (no burst), a conversation reply may go one slot ahead of it so
+            # that it never waits behind a notification.
+            overall=Rate(settings.telegram_messages_per_second, burst=2),
             per_chat=Rate(settings.telegram_chat_messages_per_second, settings.telegram_chat_burst),
             max_attempts=settings.telegram_max_retries + 1,
+            notifications=_notification_rate(settings),
         )
         namespace = settings.telegram_bot_token.split(":", 1)[0]
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
@@ -129,10 +132,12 @@ class TelegramChannel:
 
     def notification_sender(self, limiter: RateLimiter) -> TelegramNotificationSender:
         """The channel's sender of status updates, within its share of the overall rate."""
-        settings = self._settings
-        rate = Rate(settings.telegram_messages_per_second * settings.notifier_share, burst=1)
         return TelegramNotificationSender(
-            self.application.bot, self._buttons, limiter, rate, self._reachability
+            self.application.bot,
+            self._buttons,
+            limiter,
+            _notification_rate(self._settings),
+            self._reachability,
         )
 
     @property
@@ -176,6 +181,11 @@ class TelegramChannel:
         """Queue one webhook update; the handlers run in the background."""
         update = Update.de_json(data, self.application.bot)
         await self.application.update_queue.put(update)
+
+
+def _notification_rate(settings: GatewaySettings) -> Rate:
+    """The notifications' share of the overall rate."""
+    return Rate(settings.telegram_messages_per_second * settings.notifier_share, burst=1)
 
 
 async def _log_error(update: object, context: Any) -> None:

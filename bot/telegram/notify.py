@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from bot.delivery import DeliveryResult, Notification
 from bot.privacy import mask
 from bot.ratelimit import Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
 from bot.telegram.keyboards import ButtonCodec
+from bot.telegram.ratelimiter import NOTIFICATION
 from bot.text import split_message
 
 logger = logging.getLogger(__name__)
@@ -36,10 +39,18 @@ class TelegramNotificationSender:
         self._limiter = limiter
         self._rate = rate
         self._reachability = reachability
+        self._pacing = asyncio.Lock()
 
     async def pace(self) -> None:
-        """Wait for the next slot of the notification budget."""
-        await self._limiter.wait_turn([("telegram:notify", self._rate)])
+        """Wait for the next slot of the notification budget.
+
+        One notification at a time takes a slot and sleeps until it. Were every
+        concurrent sender to take one ahead, a stall of the process would let their
+        slots pass and then send them all at once, while the budget's schedule went
+        on as if they had left on time: more than the limit within a second.
+        """
+        async with self._pacing:
+            await self._limiter.wait_turn([("telegram:notify", self._rate)])
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send the notification (split if long, buttons under the last part)."""
@@ -53,9 +64,7 @@ class TelegramNotificationSender:
                 if i:  # the first part had its slot from pace()
                     await self.pace()
                 last = i == len(chunks) - 1
-                sent = await self._bot.send_message(
-                    chat_id, chunk, reply_markup=markup if last else None
-                )
+                sent = await self._send(chat_id, chunk, markup if last else None)
         except Forbidden as exc:
             reason = f"blocked the bot: {exc.message}"
             await self._reachability.mark_unreachable(f"telegram:{chat_id}", reason)
@@ -66,3 +75,11 @@ class TelegramNotificationSender:
         except TelegramError as exc:  # out of retries on 429 or network errors
             return DeliveryResult(accepted=False, failure=str(exc) or type(exc).__name__)
         return DeliveryResult(accepted=True, message_id=str(sent.message_id) if sent else None)
+
+    async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+        """`sendMessage`, marked as a notification for the gateway's rate limiter."""
+        if isinstance(self._bot, ExtBot):
+            return await self._bot.send_message(
+                chat_id, text, reply_markup=markup, rate_limit_args=NOTIFICATION
+            )
+        return await self._bot.send_message(chat_id, text, reply_markup=markup)

@@ -5,7 +5,8 @@ passes through here: messages wait for a slot under the overall limit (about 30/
 and the chat's limit (about 1/s with short bursts); a 429 holds back only the chat it
 was for, for exactly its `retry_after`; network errors are retried with exponential
 backoff and jitter (tenacity). A 403 (the citizen blocked the bot) and other errors
-go back to the caller.
+go back to the caller. Conversation replies may use the overall limit's burst;
+notifications (`rate_limit_args=NOTIFICATION`) never run ahead of its schedule.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ MESSAGE_METHODS = frozenset(
     }
 )
 
+#: The `rate_limit_args` of a notification (a status update, not a conversation reply).
+NOTIFICATION = "notification"
+
 #: Cosmetic or time-critical calls that are not worth a retry.
 NOT_RETRIED = frozenset({"sendChatAction", "answerCallbackQuery"})
 
@@ -64,6 +68,17 @@ class TelegramLimits:
     overall: Rate = field(default_factory=lambda: Rate(per_second=30.0, burst=30))
     per_chat: Rate = field(default_factory=lambda: Rate(per_second=1.0, burst=3))
     max_attempts: int = 5
+    #: The notifications' share of the overall rate, kept where they are sent.
+    notifications: Rate = field(default_factory=lambda: Rate(per_second=27.0, burst=1))
+
+    @property
+    def overall_for_notifications(self) -> Rate:
+        """The overall limit without its burst: notifications never run ahead of schedule.
+
+        Both share one schedule; the burst is left to conversation replies, so that a
+        reply goes out at once even right after a notification took the last slot.
+        """
+        return Rate(self.overall.per_second, burst=1)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -96,7 +111,7 @@ def _wait_for(throttled: bool) -> Callable[[RetryCallState], float]:
     return wait
 
 
-class TelegramRateLimiter(BaseRateLimiter[None]):
+class TelegramRateLimiter(BaseRateLimiter[str]):
     """python-telegram-bot's hook for limits and retries, backed by the shared slot store."""
 
     def __init__(
@@ -108,6 +123,7 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         self._limiter = limiter
         self._limits = limits
         self._sleep = sleep
+        self._notification_turns = asyncio.Lock()
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -122,7 +138,7 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Wait for a slot, call, and retry on 429 and network errors."""
         chat_id = data.get("chat_id")
@@ -138,14 +154,31 @@ class TelegramRateLimiter(BaseRateLimiter[None]):
         async for attempt in retrying:
             with attempt:
                 if throttled:
-                    await self._limiter.wait_turn(
-                        [
-                            ("telegram:all", self._limits.overall),
-                            (f"telegram:chat:{chat_id}", self._limits.per_chat),
-                        ]
-                    )
+                    await self._wait_turn(chat_id, notification=rate_limit_args == NOTIFICATION)
                 return await callback(*args, **kwargs)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _wait_turn(self, chat_id: object, notification: bool) -> None:
+        """Wait for a slot under the chat's limit and the overall one."""
+        chat = (f"telegram:chat:{chat_id}", self._limits.per_chat)
+        if not notification:
+            await self._limiter.wait_turn(
+                [("telegram:all", self._limits.overall), chat],
+                retake_first=True,  # after waiting out the chat, a fresh overall slot
+            )
+            return
+        # A notification waits out its chat, then a slot of the notifications' share,
+        # then an overall slot, one notification at a time: notifications delayed on
+        # their way (a slow database, a held-back chat) catch up within their share, not
+        # at the full rate that conversations need room in; they never queue up on the
+        # overall schedule (a backlog there slows the notifier down); and a stall of the
+        # process cannot let several reserved slots pass and then send them at once.
+        await self._limiter.wait_turn([chat])
+        async with self._notification_turns:
+            await self._limiter.wait_turn([("telegram:notify:send", self._limits.notifications)])
+            await self._limiter.wait_turn(
+                [("telegram:all", self._limits.overall_for_notifications)], retake_first=True
+            )
 
     def _before_retry(
         self, endpoint: str, chat_id: object

@@ -30,6 +30,13 @@ Telegram-like checks: empty/over-long text, over-long callback_data (BUTTON_DATA
 "message is not modified" on identical edits, HTTPS-only webhooks, 409 on getUpdates while a
 webhook is set. An empty inline keyboard (PTB sends ``reply_markup={}``) removes the keyboard.
 
+Rate enforcement (off by default): with ``FakeTelegramAPI(rate_limit=30)`` (or
+:meth:`FakeTelegramAPI.enforce_rate_limit`) at most 30 message-sending calls (``send*``
+methods except ``sendChatAction``) are accepted in any sliding 1-second window, over all
+chats; one more is a violation, answered as Telegram does: 429 ``Too Many Requests: retry
+after X`` with ``parameters.retry_after``. :attr:`FakeTelegramAPI.rate_violations` counts
+them and :attr:`FakeTelegramAPI.accepted_send_times` lists when accepted sends arrived.
+
 Deliberate simplifications: ``parse_mode`` markup is echoed, not parsed into entities; text
 length is checked in UTF-16 code units before any parsing; editing a message the fake never
 saw is accepted (the fake makes it up) instead of "message to edit not found"; ``getFile``
@@ -43,12 +50,14 @@ import bisect
 import contextlib
 import copy
 import json
+import math
 import mimetypes
 import re
 import socket
 import threading
 import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -74,6 +83,8 @@ JSONDict = dict[str, Any]
 DOWNLOAD_METHOD = "downloadFile"
 #: The fault kinds :meth:`FakeTelegramAPI.fail_next` accepts.
 FAULT_KINDS = ("retry_after", "forbidden", "bad_request", "server_error", "timeout")
+#: ``send*`` methods that are not messages, so never count against the rate limit.
+NOT_RATE_LIMITED = frozenset({"sendchataction"})
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -314,6 +325,9 @@ class FakeTelegramAPI:
             requests are still served concurrently). May be changed while running.
         long_poll_cap: The most seconds a long-polling ``getUpdates`` waits, whatever its
             ``timeout`` asks for.
+        rate_limit: When set, the most message sends accepted in any sliding
+            `rate_window` (see :meth:`enforce_rate_limit`); ``None`` (the default): no limit.
+        rate_window: The window of `rate_limit`, in seconds.
     """
 
     def __init__(
@@ -322,10 +336,17 @@ class FakeTelegramAPI:
         *,
         latency: float = 0.0,
         long_poll_cap: float = 2.0,
+        rate_limit: int | None = None,
+        rate_window: float = 1.0,
     ) -> None:
         self.token = token
         self.latency = latency
         self.long_poll_cap = long_poll_cap
+        self._rate_limit: int | None = None
+        self._rate_window = 1.0
+        self._rate_recent: deque[float] = deque()
+        self._accepted_send_times: list[float] = []
+        self._rate_violations = 0
         #: Called (in the server's thread) with every answered request, e.g. by benchmarks.
         self.listener: Callable[[RecordedRequest], None] | None = None
         self._lock = threading.RLock()
@@ -380,6 +401,8 @@ class FakeTelegramAPI:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._updates_event: asyncio.Event | None = None
+        if rate_limit is not None:
+            self.enforce_rate_limit(rate_limit, window=rate_window)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -639,6 +662,49 @@ class FakeTelegramAPI:
                 )
             )
 
+    def enforce_rate_limit(self, per_window: int | None, *, window: float = 1.0) -> None:
+        """Accept at most `per_window` message sends in any sliding `window` seconds.
+
+        Counted, over all chats together: every ``send*`` method except ``sendChatAction``
+        (``sendMessage``, ``sendPhoto``, ``sendDocument``). A send arriving when
+        `per_window` sends were already accepted in the `window` seconds before it is a
+        violation: it is counted, not performed, and answered as Telegram does, HTTP 429
+        ``{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after
+        X", "parameters": {"retry_after": X}}``, X being the whole seconds (at least 1)
+        until the window has room again. Refused sends do not take room in the window.
+
+        Args:
+            per_window: The limit (e.g. 30 for Telegram's 30 messages per second);
+                ``None`` turns enforcement off.
+            window: The window's length in seconds.
+
+        Raises:
+            ValueError: On a limit below 1 or a window that is not positive.
+        """
+        if per_window is not None and per_window < 1:
+            raise ValueError("the rate limit must be at least 1")
+        if window <= 0:
+            raise ValueError("the rate window must be positive")
+        with self._lock:
+            self._rate_limit = per_window
+            self._rate_window = window
+            self._rate_recent.clear()
+
+    @property
+    def rate_violations(self) -> int:
+        """How many sends were refused for going over the rate limit."""
+        with self._lock:
+            return self._rate_violations
+
+    @property
+    def accepted_send_times(self) -> list[float]:
+        """``time.monotonic()`` of every send accepted under the rate limit, in order.
+
+        Recorded only while enforcement is on; :meth:`clear` and :meth:`reset` forget them.
+        """
+        with self._lock:
+            return list(self._accepted_send_times)
+
     # -- inspection ---------------------------------------------------------------------------
 
     def requests(
@@ -718,9 +784,15 @@ class FakeTelegramAPI:
             return copy.deepcopy(self._updates)
 
     def clear(self) -> None:
-        """Forget the recorded requests."""
+        """Forget the recorded requests (and the rate limit's accepted sends and violations)."""
         with self._lock:
             self._records.clear()
+            self._clear_rate_records()
+
+    def _clear_rate_records(self) -> None:
+        self._rate_recent.clear()
+        self._accepted_send_times.clear()
+        self._rate_violations = 0
 
     def reset(self) -> None:
         """Forget everything: requests, faults, updates, files, messages, webhook, commands."""
@@ -737,6 +809,7 @@ class FakeTelegramAPI:
             self._webhook = {}
             self._allowed_updates = None
             self._commands = []
+            self._clear_rate_records()
 
     def wait_for(
         self,
@@ -851,7 +924,7 @@ class FakeTelegramAPI:
             params, parse_error = {}, err
         record = self._record_start(method, params, arrived, request)
         status, body = await self._answer(
-            str(request.path_params["token"]), method, params, parse_error
+            str(request.path_params["token"]), method, params, parse_error, arrived
         )
         self._record_finish(record, status, body)
         return JSONResponse(body, status_code=status)
@@ -862,6 +935,7 @@ class FakeTelegramAPI:
         method: str,
         params: dict[str, Any],
         parse_error: _ApiError | None,
+        arrived: float,
     ) -> tuple[int, JSONDict]:
         await self._sleep(self.latency)
         if token != self.token:
@@ -874,9 +948,13 @@ class FakeTelegramAPI:
         fault_answer = await self._apply_fault(method, params)
         if fault_answer is not None:
             return fault_answer
+        admitted = self._admit_send(method, arrived)
+        if isinstance(admitted, _ApiError):
+            return admitted.status, admitted.body()
         try:
             result = await known[1](params)
         except _ApiError as err:
+            self._unadmit_send(admitted)
             return err.status, err.body()
         if isinstance(result, _WithDescription):
             return 200, {"ok": True, "result": result.result, "description": result.description}
@@ -930,6 +1008,46 @@ class FakeTelegramAPI:
         }
         status, description = defaults[fault.kind]
         return status, error_body(status, fault.description or description)
+
+    def _admit_send(self, method: str, arrived: float) -> float | _ApiError | None:
+        """Under the rate limit: the send's arrival time, or the 429 of a violation.
+
+        A send counts from when it arrived (before its body was read). ``None`` when the
+        method is not counted or no limit is enforced.
+        """
+        key = method.lower()
+        if not key.startswith("send") or key in NOT_RATE_LIMITED:
+            return None
+        with self._lock:
+            limit, window = self._rate_limit, self._rate_window
+            if limit is None:
+                return None
+            recent = self._rate_recent  # sorted by arrival
+            while recent and recent[0] <= time.monotonic() - 2 * window:
+                recent.popleft()  # too old to be in any window still to be checked
+            start = bisect.bisect_right(recent, arrived - window)
+            in_window = bisect.bisect_right(recent, arrived) - start
+            if in_window >= limit:
+                self._rate_violations += 1
+                retry_after = max(1, math.ceil(recent[start] + window - arrived))
+                return _ApiError(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
+            bisect.insort(recent, arrived)
+            bisect.insort(self._accepted_send_times, arrived)
+            return arrived
+
+    def _unadmit_send(self, admitted: float | _ApiError | None) -> None:
+        """A send that took room in the window failed after all: give the room back."""
+        if not isinstance(admitted, float):
+            return
+        with self._lock:
+            with contextlib.suppress(ValueError):
+                self._rate_recent.remove(admitted)
+            with contextlib.suppress(ValueError):
+                self._accepted_send_times.remove(admitted)
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> _Fault | None:
         key = method.lower()
@@ -1335,6 +1453,7 @@ class FakeTelegramAPI:
 __all__ = [
     "DOWNLOAD_METHOD",
     "FAULT_KINDS",
+    "NOT_RATE_LIMITED",
     "FakeTelegramAPI",
     "RecordedRequest",
     "UploadedFile",

@@ -525,6 +525,100 @@ async def test_long_poll_is_capped() -> None:
         assert 0.25 <= time.monotonic() - started < 1.5
 
 
+# -- rate enforcement --------------------------------------------------------------------------
+
+
+def test_rate_limit_is_off_by_default(tg: FakeTelegramAPI) -> None:
+    with httpx.Client(base_url=tg.api_url) as client:
+        answers = [
+            client.post("/sendMessage", data={"chat_id": CHAT, "text": f"m{i}"}) for i in range(40)
+        ]
+    assert {a.status_code for a in answers} == {200}
+    assert tg.rate_violations == 0
+    assert tg.accepted_send_times == []
+
+
+@ignore_retry_after_deprecation
+async def test_rate_limit_answers_429_like_telegram_and_counts_violations(
+    bot: Bot, tg: FakeTelegramAPI
+) -> None:
+    tg.enforce_rate_limit(3)
+    for chat in (CHAT, OTHER_CHAT, CHAT):  # the limit is over all chats together
+        await bot.send_message(chat, "dalam batas")
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(OTHER_CHAT, "lewat batas")
+    assert retry_after_seconds(caught.value) == 1
+    [refused] = tg.requests("sendMessage", successful=False)
+    assert refused.status == 429
+    assert refused.response == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
+    assert tg.rate_violations == 1
+    accepted = tg.accepted_send_times
+    arrivals = [r.at for r in tg.requests("sendMessage", successful=True)]
+    assert len(accepted) == 3
+    assert all(a >= at for a, at in zip(accepted, arrivals, strict=True))
+    assert tg.sent_texts(OTHER_CHAT) == ["dalam batas"]
+
+
+def test_rate_limit_counts_sends_only_and_refused_sends_take_no_room(
+    tg: FakeTelegramAPI,
+) -> None:
+    tg.enforce_rate_limit(2)
+    with httpx.Client(base_url=tg.api_url) as client:
+
+        def call(method: str, **data: Any) -> int:
+            return client.post(f"/{method}", data={"chat_id": CHAT, **data}).status_code
+
+        assert call("sendChatAction", action="typing") == 200
+        assert call("getMe") == 200
+        assert call("sendMessage", text="") == 400  # failed: gives its room back
+        assert call("sendMessage", text="satu") == 200
+        assert call("sendDocument", document="BQACAgUAAx-known") == 200
+        assert call("sendChatAction", action="typing") == 200  # never limited
+        assert call("sendPhoto", photo="AgACAgUAAx-known") == 429
+        assert call("sendMessage", text="dua") == 429
+    assert tg.rate_violations == 2
+    assert len(tg.accepted_send_times) == 2
+    tg.clear()
+    assert (tg.rate_violations, tg.accepted_send_times) == (0, [])
+
+
+def test_rate_limit_window_slides() -> None:
+    with (
+        FakeTelegramAPI(rate_limit=2, rate_window=0.6) as tg,
+        httpx.Client(base_url=tg.api_url) as client,
+    ):
+
+        def send() -> int:
+            return client.post("/sendMessage", data={"chat_id": CHAT, "text": "x"}).status_code
+
+        assert send() == 200  # t = 0
+        time.sleep(0.35)
+        assert send() == 200  # t = 0.35
+        assert send() == 429  # two in the last 0.6 s
+        time.sleep(0.35)
+        assert send() == 200  # t = 0.7: the first left the window, the second did not
+        assert send() == 429
+        tg.enforce_rate_limit(None)
+        assert [send() for _ in range(5)] == [200] * 5
+    assert tg.rate_violations == 2
+    times = tg.accepted_send_times
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.3
+    assert times[2] - times[0] >= 0.6
+
+
+def test_rate_limit_rejects_nonsense(tg: FakeTelegramAPI) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        tg.enforce_rate_limit(0)
+    with pytest.raises(ValueError, match="positive"):
+        tg.enforce_rate_limit(30, window=0)
+
+
 # -- parameter decoding across encodings -------------------------------------------------------
 
 
