@@ -147,8 +147,7 @@ def export_filtered(
     state: AppState = Depends(app_state),
 ) -> Response:
     """Every conversation matching the filters, as JSON Lines or CSV."""
-    if kind not in EXPORT_TYPES:
-        raise NotFoundError("Export as .jsonl or .csv.")
+    _check_export_kind(kind)
     refresh_index(state)
     query, params = _query(request, state)
     items = list(iter_conversations(db, query, agency=user.agency))
@@ -212,8 +211,7 @@ def export_one(
     state: AppState = Depends(app_state),
 ) -> Response:
     """One conversation as JSON Lines or CSV."""
-    if kind not in EXPORT_TYPES:
-        raise NotFoundError("Export as .jsonl or .csv.")
+    _check_export_kind(kind)
     item = _conversation(db, conversation_id, user)
     audit.record(
         db,
@@ -225,6 +223,11 @@ def export_one(
     )
     db.commit()
     return _export([item], kind, user, state, f"percakapan-{item.id}")
+
+
+def _check_export_kind(kind: str) -> None:
+    if kind not in EXPORT_TYPES:
+        raise NotFoundError("Export as .jsonl or .csv.")
 
 
 def _export(
