@@ -75,7 +75,16 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     data_dir = tmp_path_factory.mktemp("assistant")
     ports = free_ports()
     stack_env, endpoints = embedded_stack(data_dir, ports, "e2e-service-token")
-    env = {**os.environ, **RASA_ENV, **stack_env, "PENDING_RETRY_SECONDS": "1"}
+    env = {
+        **os.environ,
+        **RASA_ENV,
+        **stack_env,
+        "PENDING_RETRY_SECONDS": "1",
+        # The stack's own gateway has no channel (no bot token): its notifier would take
+        # every status update from the backend's outbox and fail it ("no telegram channel
+        # on this gateway"). Tests that want status updates run a notifier of their own.
+        "NOTIFIER_ENABLED": "false",
+    }
     specs = stack_processes(ports, endpoints, trained_model, "e2e-rasa-token")
     processes: list[subprocess.Popen[bytes]] = []
     try:
