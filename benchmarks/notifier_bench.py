@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import json
 import os
 import random
@@ -49,7 +48,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 import redis
@@ -57,31 +56,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from benchmarks.harness import free_port, start_process, stop_process, wait_healthy
+from tests.fakes.rasa_rest import FakeRasa
 from tests.fakes.telegram_api import FakeTelegramAPI, RecordedRequest
 from tests.fakes.telegram_updates import UpdateFactory
-
-
-class RasaStandIn(Protocol):
-    """What the benchmark uses of `tests.fakes.rasa_rest.FakeRasa`."""
-
-    base_url: str
-    api_token: str
-
-    def __enter__(self) -> RasaStandIn: ...
-
-    def __exit__(self, *exc_info: object) -> None: ...
-
-
-def fake_rasa() -> RasaStandIn:
-    """The scripted Rasa (echoes each message).
-
-    Imported at run time: mypy would otherwise follow it into `tests/fakes/server.py`,
-    which is not typed to this package's strict standard.
-    """
-    module = importlib.import_module("tests.fakes.rasa_rest")
-    rasa: RasaStandIn = module.FakeRasa()
-    return rasa
-
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE_TOKEN = "notifier-bench-" + secrets.token_hex(8)
@@ -397,7 +374,7 @@ class Stack:
     """What the benchmark started."""
 
     telegram: FakeTelegramAPI
-    rasa: RasaStandIn
+    rasa: FakeRasa
     backend_url: str
     gateway_urls: list[str]
     backend_stream: str  # where the backend publishes
@@ -668,7 +645,7 @@ def run(plan: Plan) -> bool:
             wait_healthy(f"{backend_url}/health", backend, 60, logs / "backend.log")
             with (
                 FakeTelegramAPI(token=token, rate_limit=plan.rate) as telegram,
-                fake_rasa() as rasa,
+                FakeRasa() as rasa,
             ):
                 gateway_urls = []
                 # With --split, one more process runs the notifier, the others none.

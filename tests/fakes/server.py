@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -18,7 +18,9 @@ T = TypeVar("T")
 class ThreadedServer:
     """Runs `app` with uvicorn on a free port in its own thread and event loop."""
 
-    def __init__(self, app: ASGIApp, name: str, lifespan: str = "off") -> None:
+    def __init__(
+        self, app: ASGIApp, name: str, lifespan: Literal["auto", "on", "off"] = "off"
+    ) -> None:
         self._app = app
         self._name = name
         self._lifespan = lifespan
