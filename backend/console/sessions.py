@@ -53,8 +53,13 @@ def start_session(
     user_agent: str | None,
     now: dt.datetime | None = None,
 ) -> str:
-    """Open a session for `user` and return the cookie token (shown only once). Commits."""
+    """Open a session for `user` and return the cookie token (shown only once). Commits.
+
+    Sessions that can no longer be used are deleted here too, so the table holds only
+    live ones even when browsers never come back.
+    """
     now = now or utcnow()
+    purge_expired(db, policy, now)
     token = secrets.token_urlsafe(32)
     db.add(
         ConsoleSession(

@@ -268,3 +268,28 @@ async def test_post_without_a_session_goes_to_login(app: FastAPI) -> None:
         assert response.status_code == 303
         assert response.headers["location"].startswith("/admin/login")
     assert isinstance(response, httpx.Response)
+
+
+async def test_logging_in_clears_sessions_that_can_no_longer_be_used(
+    app: FastAPI, engine: Engine
+) -> None:
+    add_user(engine, "admin1", PASSWORD, "admin")
+    add_user(engine, "officer1", PASSWORD, "officer", "DLHK")
+    async with browser(app) as abandoned:
+        await console_login(abandoned, "officer1", PASSWORD)  # never comes back
+    with Session(engine) as session:
+        session.execute(
+            update(ConsoleSession).values(last_seen_at=utcnow() - dt.timedelta(hours=1))
+        )
+        session.commit()
+    async with browser(app) as client:
+        await console_login(client, "admin1", PASSWORD)
+    with Session(engine) as session:
+        owners = (
+            session.execute(
+                select(User.username).join(ConsoleSession, ConsoleSession.user_id == User.id)
+            )
+            .scalars()
+            .all()
+        )
+    assert owners == ["admin1"]
