@@ -14,7 +14,7 @@ import sys
 import uvicorn
 
 from backend.auth import Role
-from backend.console.accounts import CONSOLE_ROLES, AccountError, save_user
+from backend.console.accounts import CONSOLE_ROLES, AccountError, save_user, set_active, unlock
 from backend.db import make_engine, make_session_factory, session_scope
 from backend.migrate import upgrade
 from backend.settings import get_settings
@@ -83,8 +83,8 @@ def _create_user(args: argparse.Namespace) -> None:
     try:
         with session_scope(make_session_factory(engine)) as session:
             user = save_user(session, args.username, role, args.agency, password)
-            user.active, user.locked_until, user.failed_logins = 1, None, 0
-            session.commit()
+            set_active(session, user, True)
+            unlock(session, user)
     except AccountError as exc:
         sys.exit(str(exc))
     finally:

@@ -93,13 +93,6 @@ def cache_event_type_lookup() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
-def _sqlite_write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 def sqlite_tracker_store_in_wal_mode() -> None:
     """Open SQLite databases (the embedded tracker store) in write-ahead-log mode.
 
@@ -114,9 +107,12 @@ def sqlite_tracker_store_in_wal_mode() -> None:
         event.listen(Engine, "connect", _connect_listener)
 
 
-def _connect_listener(dbapi_connection: Any, record: Any) -> None:
+def _connect_listener(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
-        _sqlite_write_ahead_log(dbapi_connection, record)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def apply() -> bool:

@@ -22,8 +22,7 @@ def login(
     state: AppState = Depends(app_state),
 ) -> TokenOut:
     """Log in as an administrator or agency officer."""
-    settings = state.settings
-    policy = LockoutPolicy(settings.console_lockout_attempts, settings.console_lockout_minutes)
+    policy = LockoutPolicy.from_settings(state.settings)
     result = check_login(session, body.username, body.password, policy)
     if result.outcome is LoginOutcome.LOCKED:
         raise UnauthorizedError(

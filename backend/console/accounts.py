@@ -18,6 +18,7 @@ from backend.auth import (
 )
 from backend.db import utcnow
 from backend.models import User
+from backend.settings import BackendSettings
 
 MIN_PASSWORD_LENGTH = 10
 CONSOLE_ROLES = (Role.ADMIN, Role.OFFICER, Role.VIEWER)
@@ -29,6 +30,11 @@ class LockoutPolicy:
 
     attempts: int = 5
     minutes: int = 15
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> LockoutPolicy:
+        """The policy configured for this deployment (console and API logins alike)."""
+        return cls(settings.console_lockout_attempts, settings.console_lockout_minutes)
 
 
 class LoginOutcome(str, Enum):
@@ -149,7 +155,7 @@ def save_user(
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Enable or disable `user`; disabling also lifts nothing else. Commits."""
+    """Enable or disable `user`. Commits."""
     user.active = 1 if active else 0
     session.commit()
 

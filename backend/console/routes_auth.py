@@ -13,13 +13,14 @@ from backend.auth import Role
 from backend.console import audit
 from backend.console.accounts import LockoutPolicy, LoginOutcome, check_login
 from backend.console.i18n import LANGUAGES, translator
-from backend.console.sessions import csrf_matches, end_session, load_session, start_session
+from backend.console.sessions import csrf_matches, end_session, start_session
 from backend.console.web import (
     LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
     PREFIX,
     SESSION_COOKIE,
     Viewer,
+    browser_session,
     check_csrf,
     client_ip,
     language_of,
@@ -41,7 +42,7 @@ def home(
     state: AppState = Depends(app_state),
 ) -> Response:
     """The console's start page for the user's role (or the login page)."""
-    active = load_session(db, request.cookies.get(SESSION_COOKIE), session_policy(state.settings))
+    active = browser_session(request, db, state)
     if active is None:
         return redirect(f"{PREFIX}/login")
     if active.user.role == Role.VIEWER.value:
@@ -70,8 +71,7 @@ def login(
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         return _login_form(request, next, error=t("csrf_failed"), status_code=403)
     settings = state.settings
-    policy = LockoutPolicy(settings.console_lockout_attempts, settings.console_lockout_minutes)
-    result = check_login(db, username, password, policy)
+    result = check_login(db, username, password, LockoutPolicy.from_settings(settings))
     ip = client_ip(request)
     if result.outcome is not LoginOutcome.OK or result.user is None:
         actor = audit.Actor(name=username.strip()[:100] or "?", role="unknown", ip=ip)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from math import ceil
 from urllib.parse import urlencode
@@ -12,7 +11,6 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, db_session
-from backend.auth import Role
 from backend.console import audit
 from backend.console.conversations import (
     ConversationItem,
@@ -26,7 +24,7 @@ from backend.console.indexer import sync
 from backend.console.masking import Redactor, mask_chat_id, mask_name, unchanged
 from backend.console.summary import Outcome
 from backend.console.transcript import EntryKind, transcript
-from backend.console.web import PREFIX, Viewer, case_worker, render
+from backend.console.web import PREFIX, Viewer, case_worker, parse_day, render, start_of_day
 from backend.errors import NotFoundError
 from backend.state import AppState
 
@@ -39,17 +37,6 @@ EXPORT_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8
 def refresh_index(state: AppState) -> None:
     """Bring the index up to date with Rasa's tracker store (bounded work per request)."""
     sync(state.sessions, state.tracker_engine, max_batches=5)
-
-
-def _local_midnight(value: str | None, state: AppState, days: int = 0) -> dt.datetime | None:
-    try:
-        day = dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    if day is None:
-        return None
-    start = dt.datetime.combine(day + dt.timedelta(days=days), dt.time.min)
-    return start.replace(tzinfo=state.policy.timezone)
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -65,6 +52,7 @@ def _outcome(value: str | None) -> Outcome | None:
 
 def _query(request: Request, state: AppState) -> tuple[ConversationQuery, dict[str, str]]:
     """The filters in the address, read leniently (unreadable values mean "any")."""
+    zone = state.policy.timezone
     params = {
         k: v.strip()[:200]
         for k, v in request.query_params.items()
@@ -73,8 +61,8 @@ def _query(request: Request, state: AppState) -> tuple[ConversationQuery, dict[s
     }
     query = ConversationQuery(
         channel=params.get("channel"),
-        date_from=_local_midnight(params.get("date_from"), state),
-        date_to=_local_midnight(params.get("date_to"), state, days=1),
+        date_from=start_of_day(parse_day(params.get("date_from")), zone),
+        date_to=start_of_day(parse_day(params.get("date_to")), zone, days_later=1),
         intent=params.get("intent"),
         had_fallback=_yes_no(params.get("fallback")),
         linked_report=_yes_no(params.get("report")),
@@ -82,10 +70,6 @@ def _query(request: Request, state: AppState) -> tuple[ConversationQuery, dict[s
         text=params.get("q"),
     )
     return query, params
-
-
-def _names_shown(user: Viewer, reveal: bool) -> bool:
-    return user.role is Role.ADMIN or reveal
 
 
 @router.get("")
@@ -102,7 +86,7 @@ def conversation_list(
     items, total = search(
         db, query, agency=user.agency, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
     )
-    shown = _names_shown(user, reveal=False)
+    shown = user.sees_personal_data(reveal=False)
     if shown and any(item.display_name for item in items):
         audit.record(
             db, user.actor, audit.VIEW_PERSONAL_DATA, "conversations", None, {"listed": len(items)}
@@ -175,7 +159,7 @@ def conversation_page(
     """One conversation as a chat transcript, with what the bot understood and did."""
     refresh_index(state)
     item = _conversation(db, conversation_id, user)
-    shown = _names_shown(user, bool(reveal))
+    shown = user.sees_personal_data(bool(reveal))
     redact = unchanged if shown else Redactor([item.display_name])
     audit.record(
         db,
@@ -236,7 +220,7 @@ def _export(
     """Stream the export; officers get personal data masked."""
     redact: Callable[[str], str]
     redact_sender: Callable[[str], str]
-    if user.role is Role.ADMIN:
+    if user.sees_personal_data(reveal=False):
         redact, redact_sender = unchanged, unchanged
     else:
         redact, redact_sender = Redactor(i.display_name for i in items), mask_chat_id

@@ -16,7 +16,7 @@ from backend.console import stats
 from backend.console.charts import bar_chart, funnel_chart
 from backend.console.i18n import translator
 from backend.console.routes_conversations import refresh_index
-from backend.console.web import PREFIX, Viewer, any_user, render
+from backend.console.web import PREFIX, Viewer, any_user, parse_day, render, start_of_day
 from backend.state import AppState
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -30,11 +30,10 @@ class Scope(TypedDict):
     date_to: dt.datetime | None
 
 
-def _day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def decimal(value: float, language: str) -> str:
+    """One decimal, with a comma in Indonesian: `5,5` / `5.5`."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "id" else text
 
 
 def duration_text(value: dt.timedelta | None, language: str) -> str:
@@ -44,9 +43,8 @@ def duration_text(value: dt.timedelta | None, language: str) -> str:
         return "-"
     hours = value.total_seconds() / 3600
     if hours < 48:
-        return t("hours", value=f"{hours:.1f}".replace(".", "," if language == "id" else "."))
-    days = hours / 24
-    return t("days", value=f"{days:.1f}".replace(".", "," if language == "id" else "."))
+        return t("hours", value=decimal(hours, language))
+    return t("days", value=decimal(hours / 24, language))
 
 
 #: The form's questions, by the slot they fill, as the dashboard names them.
@@ -70,8 +68,7 @@ def step_label(slot: str | None, t: Callable[..., str]) -> str:
 
 def percent(share: float, language: str) -> str:
     """`12,5%` in Indonesian, `12.5%` in English."""
-    text = f"{100 * share:.1f}%"
-    return text.replace(".", ",") if language == "id" else text
+    return f"{decimal(100 * share, language)}%"
 
 
 @router.get("/dashboard")
@@ -87,13 +84,10 @@ def dashboard(
     refresh_index(state)
     t = translator(user.language)
     zone = state.policy.timezone
-    first, last = _day(date_from), _day(date_to)
     scope: Scope = {
         "agency": user.agency,
-        "date_from": dt.datetime.combine(first, dt.time.min, zone) if first else None,
-        "date_to": (
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, zone) if last else None
-        ),
+        "date_from": start_of_day(parse_day(date_from), zone),
+        "date_to": start_of_day(parse_day(date_to), zone, days_later=1),
     }
     categories = state.taxonomy.categories
     by_category = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from math import ceil
 from urllib.parse import urlencode
 
@@ -17,7 +16,15 @@ from backend.complaints import ListFilters, get_complaint, list_complaints
 from backend.complaints import change_status as change_report_status
 from backend.console import audit
 from backend.console.report_views import deadline_badge, has_identity, map_link, reporter_view
-from backend.console.web import PREFIX, Viewer, case_worker, check_csrf, redirect, render
+from backend.console.web import (
+    PREFIX,
+    Viewer,
+    case_worker,
+    check_csrf,
+    parse_day,
+    redirect,
+    render,
+)
 from backend.db import utcnow
 from backend.errors import ConflictError, NotFoundError
 from backend.models import ConversationReport, Report
@@ -27,13 +34,6 @@ from backend.workflow import Status, allowed_next
 
 router = APIRouter(prefix=f"{PREFIX}/reports", include_in_schema=False)
 PER_PAGE = 25
-
-
-def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _status(value: str | None) -> Status | None:
@@ -67,8 +67,8 @@ def report_list(
         agency=(agency or None) if user.role is Role.ADMIN else user.agency,
         channel=channel or None,
         overdue=True if overdue == "1" else None,
-        created_from=_date(date_from),
-        created_to=_date(date_to),
+        created_from=parse_day(date_from),
+        created_to=parse_day(date_to),
     )
     reports, total = list_complaints(
         db, filters, state.policy, user.principal, page=page, per_page=PER_PAGE
@@ -132,7 +132,7 @@ def _report_page(
     error: str | None = None,
 ) -> Response:
     may_see_identity = user.principal.may_see_reporter(report.privacy)
-    masked = user.masks_personal_data and not reveal
+    masked = not user.sees_personal_data(reveal)
     reporter = reporter_view(report, may_see_identity, masked)
     if not reporter.hidden and not reporter.masked and has_identity(report):
         audit.record(

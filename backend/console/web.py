@@ -93,6 +93,10 @@ class Viewer:
         """Officers see personal data masked unless they ask (and it is audited)."""
         return self.role is not Role.ADMIN
 
+    def sees_personal_data(self, reveal: bool) -> bool:
+        """Whether personal data is shown unmasked: always to admins, on request to others."""
+        return reveal or not self.masks_personal_data
+
     def may(self, *roles: Role) -> bool:
         """True when the user has one of `roles`."""
         return self.role in roles
@@ -104,6 +108,21 @@ def session_policy(settings: BackendSettings) -> SessionPolicy:
         lifetime=dt.timedelta(hours=settings.console_session_hours),
         idle=dt.timedelta(minutes=settings.console_idle_minutes),
     )
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    """An ISO date from a filter form; an unreadable one means "no filter"."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def start_of_day(day: dt.date | None, zone: dt.tzinfo, days_later: int = 0) -> dt.datetime | None:
+    """Local midnight of `day` (plus `days_later` days) in `zone`, or None."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=days_later), dt.time.min, zone)
 
 
 def language_of(request: Request) -> str:
@@ -118,13 +137,18 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def browser_session(request: Request, db: Session, state: AppState) -> ActiveSession | None:
+    """The live session behind this browser's cookie, if any."""
+    return load_session(db, request.cookies.get(SESSION_COOKIE), session_policy(state.settings))
+
+
 def current_session(
     request: Request,
     db: Session = Depends(db_session),
     state: AppState = Depends(app_state),
 ) -> ActiveSession:
     """The live session of this browser, or LoginRequiredError."""
-    active = load_session(db, request.cookies.get(SESSION_COOKIE), session_policy(state.settings))
+    active = browser_session(request, db, state)
     if active is None:
         raise LoginRequiredError
     return active
