@@ -44,7 +44,15 @@ async def health(request: Request) -> JSONResponse:
     whatsapp = "off"
     if gateway.whatsapp is not None:
         whatsapp = "token_rejected" if gateway.whatsapp.token_rejected else "on"
-    return JSONResponse({"status": "ok", "telegram": telegram, "whatsapp": whatsapp})
+    notifier: dict[str, object] = {"mode": "off"}
+    if gateway.notifier_process is not None:
+        process = gateway.notifier_process
+        notifier = {"mode": "process", "pid": process.pid, "restarts": process.restarts}
+    elif gateway.notifier is not None:
+        notifier = {"mode": "in_process"}
+    return JSONResponse(
+        {"status": "ok", "telegram": telegram, "whatsapp": whatsapp, "notifier": notifier}
+    )
 
 
 async def telegram_webhook(request: Request) -> Response:

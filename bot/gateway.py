@@ -13,6 +13,7 @@ from bot.attachments import AttachmentUploader, backend_http_client
 from bot.delivery import NotificationSender
 from bot.notifier.backend import DeliveryReporter
 from bot.notifier.conversation_log import ConversationLog
+from bot.notifier.process import NotifierProcess
 from bot.notifier.service import Notifier
 from bot.notifier.sources import BackendOutboxSource, EventSource, RedisStreamSource
 from bot.notifier.store import DeliveryStore
@@ -21,7 +22,7 @@ from bot.ratelimit import MemorySlotStore, RateLimiter, RedisSlotStore, SlotStor
 from bot.reachability import ReachabilityRegistry
 from bot.relay import ConversationRelay
 from bot.replies import ReplyCatalogue
-from bot.settings import GatewaySettings, TelegramMode
+from bot.settings import GatewaySettings, TelegramMode, as_environment
 from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.telegram.channel import TelegramChannel
 from bot.whatsapp.channel import WhatsAppChannel
@@ -36,6 +37,7 @@ class Gateway:
     """Shared state, HTTP clients, the relay and the enabled channels."""
 
     settings: GatewaySettings
+    whatsapp_settings: WhatsAppSettings
     state: SharedState
     limiter: RateLimiter
     reachability: ReachabilityRegistry
@@ -48,6 +50,7 @@ class Gateway:
     delivery_store: DeliveryStore | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _notifier_task: asyncio.Task[None] | None = None
+    notifier_process: NotifierProcess | None = None
 
     @classmethod
     def build(
@@ -75,14 +78,21 @@ class Gateway:
         uploader = AttachmentUploader(
             backend_http, settings.effective_backend_url, settings.backend_api_token
         )
+        whatsapp_settings = whatsapp_settings or WhatsAppSettings()
         gateway = cls(
-            settings, state, limiter, reachability, relay, uploader, (rasa_http, backend_http)
+            settings,
+            whatsapp_settings,
+            state,
+            limiter,
+            reachability,
+            relay,
+            uploader,
+            (rasa_http, backend_http),
         )
         if settings.telegram_mode is not TelegramMode.OFF:
             gateway.telegram = TelegramChannel.build(
                 settings, relay, state, limiter, reachability, uploader
             )
-        whatsapp_settings = whatsapp_settings or WhatsAppSettings()
         if whatsapp_settings.enabled:
             gateway.whatsapp = WhatsAppChannel.build(
                 whatsapp_settings,
@@ -140,15 +150,20 @@ class Gateway:
             settings.notifier_interrupted_seconds,
         )
 
-    async def start(self) -> None:
-        """Start the enabled channels."""
+    async def start(self, *, serve: bool = True) -> None:
+        """Start the enabled channels, and the notifier (here or in its own process).
+
+        Args:
+            serve: Take updates from the platforms (webhook or polling). False for the
+                notifier's own process, which only sends.
+        """
         if self.telegram is None:
             logger.warning(
                 "Telegram is off: set TELEGRAM_BOT_TOKEN (polling) and TELEGRAM_WEBHOOK_URL "
                 "(webhook) to connect it"
             )
         else:
-            await self.telegram.start()
+            await self.telegram.start(serve=serve)
         if self.whatsapp is None:
             logger.info(
                 "WhatsApp is off: set WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID and "
@@ -156,12 +171,23 @@ class Gateway:
             )
         else:
             await self.whatsapp.start()
-        if self.notifier is not None:
+        if self.notifier is None:
+            return
+        if serve and self.settings.notifier_runs_apart:
+            environment = {  # where both name a variable (DATA_DIR), the gateway's counts
+                **as_environment(self.whatsapp_settings),
+                **as_environment(self.settings),
+            }
+            self.notifier_process = NotifierProcess(environment)
+            await self.notifier_process.start()
+        else:
             self._notifier_task = asyncio.create_task(self.notifier.run(self._stopping))
 
     async def stop(self) -> None:
         """Stop the notifier and the channels, then close connections."""
         self._stopping.set()
+        if self.notifier_process is not None:
+            await self.notifier_process.stop()
         if self._notifier_task is not None:
             try:
                 await asyncio.wait_for(self._notifier_task, timeout=10)

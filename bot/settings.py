@@ -40,6 +40,7 @@ class GatewaySettings(BaseSettings):
     max_concurrent_updates: int = Field(default=256, env="GATEWAY_MAX_CONCURRENT_UPDATES")
 
     notifier_enabled: bool = Field(default=True, env="NOTIFIER_ENABLED")
+    notifier_process: bool = Field(default=True, env="NOTIFIER_PROCESS")
     notifier_concurrency: int = Field(default=16, env="NOTIFIER_CONCURRENCY")
     notifier_claim_idle_seconds: float = Field(default=30.0, env="NOTIFIER_CLAIM_IDLE_SECONDS")
     notifier_share: float = Field(default=0.9, env="NOTIFIER_SHARE")
@@ -86,6 +87,15 @@ class GatewaySettings(BaseSettings):
         return self.gateway_instance or f"{socket.gethostname()}-{os.getpid()}"
 
     @property
+    def notifier_runs_apart(self) -> bool:
+        """The notifier runs in a child process: asked for, and Redis shares the limits.
+
+        Without Redis the rate limits live in one process, so the notifier stays in
+        the gateway's.
+        """
+        return self.notifier_enabled and self.notifier_process and bool(self.redis_url)
+
+    @property
     def telegram_mode(self) -> TelegramMode:
         """Webhook with a public URL, polling with only a token, otherwise off."""
         if not self.telegram_bot_token:
@@ -93,6 +103,21 @@ class GatewaySettings(BaseSettings):
         if self.telegram_webhook_url:
             return TelegramMode.WEBHOOK
         return TelegramMode.POLLING
+
+
+def as_environment(settings: BaseSettings) -> dict[str, str]:
+    """The environment variables that give another process these same settings."""
+    environment: dict[str, str] = {}
+    for name, field in settings.__fields__.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, Enum):
+            text = str(value.value)
+        else:
+            text = str(value)
+        environment[str(field.field_info.extra["env"])] = text
+    return environment
 
 
 @lru_cache(maxsize=1)

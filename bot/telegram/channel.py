@@ -150,9 +150,15 @@ class TelegramChannel:
         """Webhook or polling."""
         return self._settings.telegram_mode
 
-    async def start(self) -> None:
-        """Connect (getMe), start processing, then register the webhook or start polling."""
+    async def start(self, *, serve: bool = True) -> None:
+        """Connect (getMe), start processing, then register the webhook or start polling.
+
+        With `serve=False` only connect: the notifier's own process sends and takes no
+        updates.
+        """
         await self.application.initialize()
+        if not serve:
+            return
         await self.application.start()
         if self.mode is TelegramMode.WEBHOOK:
             await self.application.bot.set_webhook(

@@ -42,6 +42,7 @@ class Stack:
     gateway_env: dict[str, str]
     logs: Path
     backend_env: dict[str, str]
+    gateway_url: str = ""
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Call the backend with the service token."""
@@ -71,6 +72,11 @@ class Stack:
         response = self.api("POST", f"/api/v1/complaints/{tracking_id}/status", json=body)
         assert response.status_code == 200, response.text
 
+    def notifier_health(self) -> dict[str, Any]:
+        """What the running gateway says of its notifier."""
+        health = httpx.get(f"{self.gateway_url}/health", timeout=10).json()
+        return dict(health["notifier"])
+
     def notifications(self, tracking_id: str) -> list[dict[str, Any]]:
         """The report's notifications as the backend shows them."""
         report = self.api("GET", f"/api/v1/complaints/{tracking_id}").json()
@@ -83,7 +89,8 @@ class Stack:
         env = {**self.gateway_env, "GATEWAY_PORT": str(port)}
         log = self.logs / f"{name}.log"
         process = start_process(["-m", "bot"], env, log)
-        wait_healthy(f"http://127.0.0.1:{port}/health", process, 60, log)
+        self.gateway_url = f"http://127.0.0.1:{port}"
+        wait_healthy(f"{self.gateway_url}/health", process, 60, log)
         try:
             yield process
         finally:
@@ -198,6 +205,14 @@ def test_resolved_asks_whether_it_is_fixed_with_buttons(stack: Stack) -> None:
     assert tracking_id in buttons[0]["callback_data"]
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _batch(stack: Stack, first_chat: int, count: int) -> dict[int, str]:
     reports = {first_chat + i: stack.file_report(first_chat + i) for i in range(count)}
     for tracking_id in reports.values():
@@ -233,9 +248,11 @@ def test_a_killed_gateway_never_sends_twice(stack: Stack) -> None:
     stack.telegram.latency = 0.05
     reports = _batch(stack, 9300, 80)
     with stack.gateway("killed") as first:
+        child = stack.notifier_health()["pid"]
         stack.telegram.wait_for(lambda tg: len(tg.requests("sendMessage")) >= 8, timeout=60)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
+    _wait(lambda: not _alive(child), timeout=15, what="its notifier process stopped too")
     with stack.gateway("after-kill"):
 
         def settled() -> bool:
@@ -249,6 +266,40 @@ def test_a_killed_gateway_never_sends_twice(stack: Stack) -> None:
         time.sleep(3)
     counts = {chat: len(stack.telegram.sent_texts(chat)) for chat in reports}
     assert max(counts.values()) == 1, counts
+    for chat, tracking_id in reports.items():
+        [notification] = stack.notifications(tracking_id)
+        if counts[chat] == 0:
+            assert notification["state"] == "failed"
+            assert "interrupted" in notification["reason"]
+
+
+def test_a_killed_notifier_process_is_restarted_and_never_sends_twice(stack: Stack) -> None:
+    stack.telegram.latency = 0.05
+    reports = _batch(stack, 9500, 80)
+    with stack.gateway("parent") as gateway:
+        notifier = stack.notifier_health()
+        assert notifier["mode"] == "process"
+        assert notifier["pid"] not in (None, gateway.pid)
+        stack.telegram.wait_for(lambda tg: len(tg.requests("sendMessage")) >= 8, timeout=60)
+        os.kill(notifier["pid"], signal.SIGKILL)
+        sent_at_kill = len(stack.telegram.requests("sendMessage", successful=True))
+        _wait(lambda: stack.notifier_health()["restarts"] == 1, what="the notifier restarted")
+        assert stack.notifier_health()["pid"] not in (None, notifier["pid"])
+
+        def settled() -> bool:
+            return all(
+                stack.telegram.sent_texts(chat)
+                or stack.notifications(tracking_id)[0]["state"] == "failed"
+                for chat, tracking_id in reports.items()
+            )
+
+        _wait(settled, timeout=90, what="every event sent or reported interrupted")
+        time.sleep(3)
+        assert gateway.poll() is None, "the gateway itself kept running"
+    assert sent_at_kill < len(reports), "the batch finished before the kill: nothing was tested"
+    counts = {chat: len(stack.telegram.sent_texts(chat)) for chat in reports}
+    assert max(counts.values()) == 1, counts
+    assert sum(counts.values()) > sent_at_kill, "the restarted notifier sent the rest"
     for chat, tracking_id in reports.items():
         [notification] = stack.notifications(tracking_id)
         if counts[chat] == 0:

@@ -102,7 +102,12 @@ def test_without_a_token_the_gateway_runs_and_says_telegram_is_off(rasa: FakeRas
         settings = settings_for(telegram, rasa, telegram_bot_token="")
         with running(settings) as gateway:
             health = gateway.client.get("/health").json()
-            assert health == {"status": "ok", "telegram": "off", "whatsapp": "off"}
+            assert health == {
+                "status": "ok",
+                "telegram": "off",
+                "whatsapp": "off",
+                "notifier": {"mode": "off"},
+            }
             response = gateway.client.post("/telegram/webhook", json={"update_id": 1})
             assert response.status_code == 404
         assert telegram.requests() == []
