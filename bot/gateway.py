@@ -22,6 +22,7 @@ from bot.ratelimit import MemorySlotStore, RateLimiter, RedisSlotStore, SlotStor
 from bot.reachability import ReachabilityRegistry
 from bot.relay import ConversationRelay
 from bot.replies import ReplyCatalogue
+from bot.sendwindow import MemorySendLog, RedisSendLog, SendLog, SendWindow
 from bot.settings import GatewaySettings, TelegramMode, as_environment
 from bot.shared_state import MemoryState, RedisState, SharedState
 from bot.telegram.channel import TelegramChannel
@@ -59,11 +60,13 @@ class Gateway:
         """Everything the settings ask for; Redis when `REDIS_URL` is set."""
         state: SharedState
         slots: SlotStore
+        sends: SendLog
         if settings.redis_url:
             redis_state = RedisState.from_url(settings.redis_url)
-            state, slots = redis_state, RedisSlotStore(redis_state.client)
+            state = redis_state
+            slots, sends = RedisSlotStore(redis_state.client), RedisSendLog(redis_state.client)
         else:
-            state, slots = MemoryState(), MemorySlotStore()
+            state, slots, sends = MemoryState(), MemorySlotStore(), MemorySendLog()
         limiter = RateLimiter(slots)
         reachability = ReachabilityRegistry(state)
         rasa_http = rasa_http_client(settings.rasa_timeout_seconds)
@@ -91,7 +94,7 @@ class Gateway:
         )
         if settings.telegram_mode is not TelegramMode.OFF:
             gateway.telegram = TelegramChannel.build(
-                settings, relay, state, limiter, reachability, uploader
+                settings, relay, state, limiter, SendWindow(sends), reachability, uploader
             )
         if whatsapp_settings.enabled:
             gateway.whatsapp = WhatsAppChannel.build(
@@ -132,7 +135,7 @@ class Gateway:
             )
         senders: dict[str, NotificationSender] = {}
         if self.telegram is not None:
-            senders["telegram"] = self.telegram.notification_sender(self.limiter)
+            senders["telegram"] = self.telegram.notification_sender()
         if self.whatsapp is not None:
             senders["whatsapp"] = self.whatsapp
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -143,40 +143,17 @@ class RateLimiter:
         self,
         store: SlotStore,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._sleep = sleep
-        self._clock = clock
 
-    async def wait_turn(
-        self, limits: list[tuple[str, Rate]], *, retake_first: bool = False
-    ) -> float:
-        """Reserve a slot under every limit and sleep until the latest; returns the wait.
-
-        With `retake_first`, the first limit (one shared by all senders, such as the
-        overall rate) is reserved again when its slot passed more than an interval
-        ago, because another limit made the wait longer or the sleep overran (the
-        process stalled): the slots after it belong to other senders by then, and
-        sending anyway would crowd them, over the limit.
-        """
+    async def wait_turn(self, limits: list[tuple[str, Rate]]) -> float:
+        """Reserve a slot under every limit and sleep until the latest; returns the wait."""
         waits = [await self._store.reserve(key, rate) for key, rate in limits]
         wait = max(waits, default=0.0)
-        late = await self._sleep_for(wait)
-        if retake_first and limits and wait - waits[0] + late > limits[0][1].interval:
-            key, rate = limits[0]
-            again = await self._store.reserve(key, rate)
-            await self._sleep_for(again)
-            wait += again
+        if wait > 0 and not math.isclose(wait, 0.0, abs_tol=1e-4):
+            await self._sleep(wait)
         return wait
-
-    async def _sleep_for(self, wait: float) -> float:
-        """Sleep `wait` seconds; returns how much longer it took."""
-        if wait <= 0 or math.isclose(wait, 0.0, abs_tol=1e-4):
-            return 0.0
-        started = self._clock()
-        await self._sleep(wait)
-        return max(self._clock() - started - wait, 0.0)
 
     async def hold_back(self, key: str, rate: Rate, seconds: float) -> None:
         """Make every sender on `key` wait `seconds` (after a 429 "retry after")."""

@@ -54,7 +54,8 @@ class GatewaySettings(BaseSettings):
         default="https://api.telegram.org", env="TELEGRAM_API_BASE_URL"
     )
     telegram_max_file_bytes: int = Field(default=20 * 1024 * 1024, env="TELEGRAM_MAX_FILE_BYTES")
-    telegram_messages_per_second: float = Field(default=30.0, env="TELEGRAM_MESSAGES_PER_SECOND")
+    telegram_messages_per_second: int = Field(default=30, env="TELEGRAM_MESSAGES_PER_SECOND", gt=0)
+    telegram_reply_headroom: int = Field(default=1, env="TELEGRAM_REPLY_HEADROOM", ge=0)
     telegram_chat_messages_per_second: float = Field(
         default=1.0, env="TELEGRAM_CHAT_MESSAGES_PER_SECOND"
     )

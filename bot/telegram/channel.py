@@ -15,6 +15,7 @@ from bot.attachments import AttachmentUploader
 from bot.ratelimit import Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
 from bot.relay import ConversationRelay
+from bot.sendwindow import SendWindow
 from bot.settings import GatewaySettings, TelegramMode
 from bot.shared_state import SharedState
 from bot.telegram.handlers import TelegramHandlers
@@ -61,11 +62,13 @@ class TelegramChannel:
         settings: GatewaySettings,
         buttons: ButtonCodec,
         reachability: ReachabilityRegistry,
+        rate_limiter: TelegramRateLimiter,
     ) -> None:
         self.application = application
         self._settings = settings
         self._buttons = buttons
         self._reachability = reachability
+        self._rate_limiter = rate_limiter
 
     @classmethod
     def build(
@@ -74,6 +77,7 @@ class TelegramChannel:
         relay: ConversationRelay,
         state: SharedState,
         limiter: RateLimiter,
+        window: SendWindow,
         reachability: ReachabilityRegistry,
         uploader: AttachmentUploader,
     ) -> TelegramChannel:
@@ -83,14 +87,12 @@ class TelegramChannel:
             check_webhook_settings(settings)
         base = settings.telegram_api_base_url.rstrip("/")
         limits = TelegramLimits(
-            # Telegram counts about 30 messages in any second: notifications keep to the
-            # schedule (no burst), a conversation reply may go one slot ahead of it so
-            # that it never waits behind a notification.
-            overall=Rate(settings.telegram_messages_per_second, burst=2),
+            per_window=settings.telegram_messages_per_second,
+            reply_headroom=settings.telegram_reply_headroom,
             per_chat=Rate(settings.telegram_chat_messages_per_second, settings.telegram_chat_burst),
             max_attempts=settings.telegram_max_retries + 1,
-            notifications=_notification_rate(settings),
         )
+        rate_limiter = TelegramRateLimiter(limiter, window, limits)
         namespace = settings.telegram_bot_token.split(":", 1)[0]
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
@@ -106,7 +108,7 @@ class TelegramChannel:
                     pool_timeout=5.0,
                 )
             )
-            .rate_limiter(TelegramRateLimiter(limiter, limits))
+            .rate_limiter(rate_limiter)
             .concurrent_updates(
                 ChatOrderedProcessor(
                     settings.max_concurrent_updates,
@@ -128,16 +130,12 @@ class TelegramChannel:
         )
         handlers.register(application)
         application.add_error_handler(_log_error)
-        return cls(application, settings, buttons, reachability)
+        return cls(application, settings, buttons, reachability, rate_limiter)
 
-    def notification_sender(self, limiter: RateLimiter) -> TelegramNotificationSender:
-        """The channel's sender of status updates, within its share of the overall rate."""
+    def notification_sender(self) -> TelegramNotificationSender:
+        """The channel's sender of status updates, in the room replies leave."""
         return TelegramNotificationSender(
-            self.application.bot,
-            self._buttons,
-            limiter,
-            _notification_rate(self._settings),
-            self._reachability,
+            self.application.bot, self._buttons, self._rate_limiter, self._reachability
         )
 
     @property
@@ -187,11 +185,6 @@ class TelegramChannel:
         """Queue one webhook update; the handlers run in the background."""
         update = Update.de_json(data, self.application.bot)
         await self.application.update_queue.put(update)
-
-
-def _notification_rate(settings: GatewaySettings) -> Rate:
-    """The notifications' share of the overall rate."""
-    return Rate(settings.telegram_messages_per_second * settings.notifier_share, burst=1)
 
 
 async def _log_error(update: object, context: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -12,17 +11,16 @@ from telegram.ext import ExtBot
 
 from bot.delivery import DeliveryResult, Notification
 from bot.privacy import mask
-from bot.ratelimit import Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
 from bot.telegram.keyboards import ButtonCodec
-from bot.telegram.ratelimiter import NOTIFICATION
+from bot.telegram.ratelimiter import NOTIFICATION, TelegramRateLimiter
 from bot.text import split_message
 
 logger = logging.getLogger(__name__)
 
 
 class TelegramNotificationSender:
-    """Sends notifications within their own budget, under the bot's overall limits."""
+    """Sends notifications in the room conversation replies leave in the bot's window."""
 
     channel = "telegram"
 
@@ -30,27 +28,17 @@ class TelegramNotificationSender:
         self,
         bot: Bot,
         buttons: ButtonCodec,
-        limiter: RateLimiter,
-        rate: Rate,
+        limiter: TelegramRateLimiter,
         reachability: ReachabilityRegistry,
     ) -> None:
         self._bot = bot
         self._buttons = buttons
         self._limiter = limiter
-        self._rate = rate
         self._reachability = reachability
-        self._pacing = asyncio.Lock()
 
     async def pace(self) -> None:
-        """Wait for the next slot of the notification budget.
-
-        One notification at a time takes a slot and sleeps until it. Were every
-        concurrent sender to take one ahead, a stall of the process would let their
-        slots pass and then send them all at once, while the budget's schedule went
-        on as if they had left on time: more than the limit within a second.
-        """
-        async with self._pacing:
-            await self._limiter.wait_turn([("telegram:notify", self._rate)])
+        """Wait for room in the bot's window and take it for the notification sent next."""
+        await self._limiter.reserve_notification_room()
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send the notification (split if long, buttons under the last part)."""
@@ -61,7 +49,7 @@ class TelegramNotificationSender:
         sent: Message | None = None
         try:
             for i, chunk in enumerate(chunks):
-                if i:  # the first part had its slot from pace()
+                if i:  # the first part had its room from pace()
                     await self.pace()
                 last = i == len(chunks) - 1
                 sent = await self._send(chat_id, chunk, markup if last else None)

@@ -1,12 +1,18 @@
 """Telegram's sending limits, 429 "retry after" and network retries for every Bot API call.
 
 Plugged into python-telegram-bot as its rate limiter, so every request the bot makes
-passes through here: messages wait for a slot under the overall limit (about 30/s)
-and the chat's limit (about 1/s with short bursts); a 429 holds back only the chat it
-was for, for exactly its `retry_after`; network errors are retried with exponential
-backoff and jitter (tenacity). A 403 (the citizen blocked the bot) and other errors
-go back to the caller. Conversation replies may use the overall limit's burst;
-notifications (`rate_limit_args=NOTIFICATION`) never run ahead of its schedule.
+passes through here. A message waits for its chat's limit (about 1/s with short
+bursts, GCRA in `bot.ratelimit`), then for room in the bot's sliding window (about
+30 in any second, `bot.sendwindow`): a conversation reply takes room while fewer than
+30 sends are in the window, a notification only while fewer than 30 minus the
+headroom, so a reply always finds room at once, and notifications use whatever
+replies leave. A 429 holds back only the chat it was for, for exactly its
+`retry_after`; network errors are retried with exponential backoff and jitter
+(tenacity). A 403 (the citizen blocked the bot) and other errors go back to the caller.
+
+The notifier takes the room for a notification before it records that it is sending
+(`reserve_notification_room`), so that a crash between the two leaves at most one
+update in doubt; the room travels to the send in the task's context.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +37,7 @@ from tenacity import (
 
 from bot.privacy import mask
 from bot.ratelimit import Rate, RateLimiter
+from bot.sendwindow import SendTicket, SendWindow
 
 logger = logging.getLogger(__name__)
 
@@ -58,27 +66,37 @@ NOTIFICATION = "notification"
 #: Cosmetic or time-critical calls that are not worth a retry.
 NOT_RETRIED = frozenset({"sendChatAction", "answerCallbackQuery"})
 
+#: The bot's sliding window, shared by every gateway process.
+WINDOW_KEY = "telegram:all"
+
 _backoff = wait_random_exponential(multiplier=0.5, max=8)
+
+#: Room the notifier took for the next notification of this task (see the module docs).
+_reserved_room: ContextVar[SendTicket | None] = ContextVar("telegram_reserved_room", default=None)
 
 
 @dataclass(frozen=True)
 class TelegramLimits:
-    """The limits to keep under."""
+    """The limits to keep under.
 
-    overall: Rate = field(default_factory=lambda: Rate(per_second=30.0, burst=30))
+    Attributes:
+        per_window: Messages the bot may send in any `window` seconds, over all chats.
+        window: The window's length in seconds.
+        reply_headroom: Places in the window notifications leave free for replies.
+        per_chat: The limit of one chat.
+        max_attempts: Tries of one call (429s and network errors).
+    """
+
+    per_window: int = 30
+    window: float = 1.0
+    reply_headroom: int = 1
     per_chat: Rate = field(default_factory=lambda: Rate(per_second=1.0, burst=3))
     max_attempts: int = 5
-    #: The notifications' share of the overall rate, kept where they are sent.
-    notifications: Rate = field(default_factory=lambda: Rate(per_second=27.0, burst=1))
 
     @property
-    def overall_for_notifications(self) -> Rate:
-        """The overall limit without its burst: notifications never run ahead of schedule.
-
-        Both share one schedule; the burst is left to conversation replies, so that a
-        reply goes out at once even right after a notification took the last slot.
-        """
-        return Rate(self.overall.per_second, burst=1)
+    def notification_ceiling(self) -> int:
+        """Notifications take room only while fewer sends than this are in the window."""
+        return max(self.per_window - self.reply_headroom, 1)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -117,10 +135,12 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
     def __init__(
         self,
         limiter: RateLimiter,
+        window: SendWindow,
         limits: TelegramLimits,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._limiter = limiter
+        self._window = window
         self._limits = limits
         self._sleep = sleep
         self._notification_turns = asyncio.Lock()
@@ -153,32 +173,42 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         )
         async for attempt in retrying:
             with attempt:
-                if throttled:
-                    await self._wait_turn(chat_id, notification=rate_limit_args == NOTIFICATION)
-                return await callback(*args, **kwargs)
+                if not throttled:
+                    return await callback(*args, **kwargs)
+                notification = rate_limit_args == NOTIFICATION
+                await self._limiter.wait_turn([(f"telegram:chat:{chat_id}", self._limits.per_chat)])
+                room = _reserved_room.get() if notification else None
+                if room is not None:
+                    _reserved_room.set(None)
+                else:
+                    room = await self._take_room(notification)
+                try:
+                    return await callback(*args, **kwargs)
+                finally:
+                    await self._window.finish(room)  # answered or failed: it may have arrived
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def _wait_turn(self, chat_id: object, notification: bool) -> None:
-        """Wait for a slot under the chat's limit and the overall one."""
-        chat = (f"telegram:chat:{chat_id}", self._limits.per_chat)
+    async def reserve_notification_room(self) -> None:
+        """Take room for this task's next notification now (it is sent right after).
+
+        Room reserved before and never used (the update turned out to be handled
+        already) is given back first.
+        """
+        stale = _reserved_room.get()
+        if stale is not None:
+            await self._window.cancel(stale)
+        _reserved_room.set(await self._take_room(notification=True))
+
+    async def _take_room(self, notification: bool) -> SendTicket:
+        """Room in the bot's window: replies up to the limit, notifications below it.
+
+        Notifications of this process wait one at a time, so that they do not all poll
+        the window together.
+        """
         if not notification:
-            await self._limiter.wait_turn(
-                [("telegram:all", self._limits.overall), chat],
-                retake_first=True,  # after waiting out the chat, a fresh overall slot
-            )
-            return
-        # A notification waits out its chat, then a slot of the notifications' share,
-        # then an overall slot, one notification at a time: notifications delayed on
-        # their way (a slow database, a held-back chat) catch up within their share, not
-        # at the full rate that conversations need room in; they never queue up on the
-        # overall schedule (a backlog there slows the notifier down); and a stall of the
-        # process cannot let several reserved slots pass and then send them at once.
-        await self._limiter.wait_turn([chat])
+            return await self._window.take(WINDOW_KEY, self._limits.per_window)
         async with self._notification_turns:
-            await self._limiter.wait_turn([("telegram:notify:send", self._limits.notifications)])
-            await self._limiter.wait_turn(
-                [("telegram:all", self._limits.overall_for_notifications)], retake_first=True
-            )
+            return await self._window.take(WINDOW_KEY, self._limits.notification_ceiling)
 
     def _before_retry(
         self, endpoint: str, chat_id: object

@@ -28,6 +28,13 @@ class FakeSleep:
         self.calls: list[float] = []
         self._clock = clock
 
+    @property
+    def clock(self) -> FakeClock:
+        """The clock this sleep moves (a new one if it was given none)."""
+        if self._clock is None:
+            self._clock = FakeClock()
+        return self._clock
+
     async def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
         if self._clock is not None:

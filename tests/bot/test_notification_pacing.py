@@ -1,163 +1,149 @@
-"""Notifications under Telegram's overall limit: their share, no bunching, conversations first."""
+"""Notifications in the bot's window: below the headroom, room reserved ahead, replies first."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+from telegram.error import Forbidden, RetryAfter
 
 from bot.ratelimit import MemorySlotStore, Rate, RateLimiter
-from bot.telegram.ratelimiter import NOTIFICATION, TelegramLimits, TelegramRateLimiter
+from bot.sendwindow import MemorySendLog, SendWindow
+from bot.telegram.ratelimiter import (
+    NOTIFICATION,
+    WINDOW_KEY,
+    TelegramLimits,
+    TelegramRateLimiter,
+)
 from tests.bot.fakes import FakeClock, FakeSleep
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 OK = {"message_id": 1}
-LIMITS = TelegramLimits(
-    overall=Rate(per_second=10.0, burst=2),
-    per_chat=Rate(per_second=1.0, burst=3),
-    notifications=Rate(per_second=5.0, burst=1),
-)
+LIMITS = TelegramLimits(per_window=5, window=1.0, reply_headroom=1, per_chat=Rate(1.0, burst=3))
 
 
-class SpyStore(MemorySlotStore):
-    """Records the keys reserved, in order."""
+class SpyLog(MemorySendLog):
+    """Counts the room taken and given back."""
 
     def __init__(self, clock: FakeClock) -> None:
         super().__init__(clock=clock)
-        self.reserved: list[str] = []
+        self.taken = 0
+        self.cancelled = 0
 
-    async def reserve(self, key: str, rate: Rate) -> float:
-        self.reserved.append(key)
-        return await super().reserve(key, rate)
+    async def try_take(self, key: str, ceiling: int, window: float, ticket: str) -> float:
+        wait = await super().try_take(key, ceiling, window, ticket)
+        self.taken += wait == 0.0
+        return wait
+
+    async def cancel(self, key: str, ticket: str) -> None:
+        self.cancelled += 1
+        await super().cancel(key, ticket)
 
 
 class Rig:
-    """A TelegramRateLimiter on a fake clock; slot sleeps move the clock."""
+    """A TelegramRateLimiter on a fake clock whose window is a spied in-process log."""
 
     def __init__(self) -> None:
         self.clock = FakeClock()
-        self.store = SpyStore(self.clock)
-        self.sleep = FakeSleep(self.clock)
+        self.log = SpyLog(self.clock)
+        sleep = FakeSleep(self.clock)
         self.limiter = TelegramRateLimiter(
-            RateLimiter(self.store, sleep=self.sleep, clock=self.clock),
+            RateLimiter(MemorySlotStore(clock=self.clock), sleep=sleep),
+            SendWindow(self.log, window=LIMITS.window, sleep=sleep),
             LIMITS,
-            sleep=FakeSleep(),
+            sleep=sleep,
         )
-        self.sent: list[tuple[str, float]] = []
+        self.sent: list[tuple[int, float]] = []
 
-    async def send(self, chat_id: int, kind: str | None = None) -> Any:
+    async def send(self, chat: int, kind: str | None = None, outcome: Any = OK) -> Any:
+        """A sendMessage to `chat`, a reply (None) or a notification."""
+
         async def callback() -> Any:
-            self.sent.append((kind or "reply", self.clock.now))
-            return OK
+            self.sent.append((chat, self.clock.now))
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
 
-        data = {"chat_id": chat_id, "text": "x"}
+        data = {"chat_id": chat, "text": "halo"}
         return await self.limiter.process_request(callback, (), {}, "sendMessage", data, kind)
 
-
-# -- RateLimiter.wait_turn(retake_first=True) ----------------------------------------------
-
-
-async def test_a_shared_slot_is_taken_again_after_a_longer_wait_for_another_limit() -> None:
-    clock = FakeClock()
-    store = SpyStore(clock)
-    limiter = RateLimiter(store, sleep=FakeSleep(clock), clock=clock)
-    overall, chat = ("all", Rate(10.0, burst=1)), ("chat", Rate(1.0, burst=1))
-    await limiter.wait_turn([overall, chat], retake_first=True)
-    start = clock.now
-    # The chat's next slot is a second away: the overall slot reserved now would be gone.
-    await limiter.wait_turn([overall, chat], retake_first=True)
-    assert clock.now - start == pytest.approx(1.0)
-    assert store.reserved == ["all", "chat", "all", "chat", "all"]
-    # Without the option, as before: one reservation each, one sleep.
-    store.reserved.clear()
-    await limiter.wait_turn([overall, chat])
-    assert store.reserved == ["all", "chat"]
+    async def in_window(self) -> float:
+        """Seconds a reply would wait now (0: there is room)."""
+        wait = await self.log.try_take(WINDOW_KEY, LIMITS.per_window, LIMITS.window, "probe")
+        await self.log.cancel(WINDOW_KEY, "probe")
+        self.log.cancelled -= 1
+        self.log.taken -= wait == 0.0
+        return wait
 
 
-async def test_a_slot_overslept_by_a_stall_is_taken_again() -> None:
-    clock = FakeClock()
-    store = SpyStore(clock)
-
-    async def stalled_sleep(seconds: float) -> None:
-        clock.advance(seconds + 0.5)  # the process was busy for half a second more
-
-    limiter = RateLimiter(store, sleep=stalled_sleep, clock=clock)
-    overall = ("all", Rate(10.0, burst=1))
-    await limiter.wait_turn([overall], retake_first=True)
-    await limiter.wait_turn([overall], retake_first=True)  # waits 0.1 s, wakes 0.5 s late
-    assert store.reserved == ["all", "all", "all"]
-    # A sleep that keeps time keeps its slot.
-    punctual = RateLimiter(SpyStore(clock), sleep=FakeSleep(clock), clock=clock)
-    await punctual.wait_turn([overall], retake_first=True)
-    await punctual.wait_turn([overall], retake_first=True)
-    assert punctual._store.reserved == ["all", "all"]  # type: ignore[attr-defined]
+def test_notifications_stop_short_of_the_limit_by_the_headroom() -> None:
+    assert LIMITS.notification_ceiling == 4
+    assert TelegramLimits(per_window=30).notification_ceiling == 29
+    assert TelegramLimits(per_window=1, reply_headroom=3).notification_ceiling == 1
 
 
-# -- TelegramRateLimiter: notifications and conversation replies ---------------------------
-
-
-async def test_a_notification_waits_for_its_chat_its_share_then_the_overall_slot() -> None:
+async def test_notifications_leave_the_headroom_to_replies() -> None:
     rig = Rig()
-    assert await rig.send(42, NOTIFICATION) == OK
-    assert rig.store.reserved == ["telegram:chat:42", "telegram:notify:send", "telegram:all"]
-    await rig.send(43, NOTIFICATION)  # its share makes it wait: the overall slot comes after
-    assert rig.store.reserved[3:] == ["telegram:chat:43", "telegram:notify:send", "telegram:all"]
+    start = rig.clock.now
+    for chat in range(4):
+        assert await rig.send(chat, NOTIFICATION) == OK
+    assert [at - start for _, at in rig.sent] == [0, 0, 0, 0]
+    await rig.send(100)  # a reply takes the last place at once
+    assert rig.sent[-1] == (100, start)
+    await rig.send(5, NOTIFICATION)  # the next notification waits for two to leave
+    assert rig.sent[-1] == (5, pytest.approx(start + 1.0))
 
 
-async def test_notifications_keep_their_share_and_never_use_the_burst() -> None:
+async def test_a_reply_waits_only_when_the_whole_window_is_full() -> None:
+    rig = Rig()
+    start = rig.clock.now
+    for chat in range(5):
+        await rig.send(chat)
+    await rig.send(5)
+    assert [at - start for _, at in rig.sent] == pytest.approx([0, 0, 0, 0, 0, 1.0])
+
+
+async def test_room_reserved_ahead_is_used_by_the_next_notification() -> None:
+    rig = Rig()
+    await rig.limiter.reserve_notification_room()
+    assert rig.log.taken == 1
+    await rig.send(1, NOTIFICATION)
+    assert rig.log.taken == 1, "the send used the room reserved for it"
+    await rig.send(2, NOTIFICATION)
+    assert rig.log.taken == 2, "room is reserved once: the next send takes its own"
+
+
+async def test_a_reply_never_uses_room_reserved_for_a_notification() -> None:
+    rig = Rig()
+    await rig.limiter.reserve_notification_room()
+    await rig.send(1)
+    assert rig.log.taken == 2
+
+
+async def test_unused_reserved_room_is_given_back_at_the_next_reservation() -> None:
+    rig = Rig()
+    await rig.limiter.reserve_notification_room()  # the update was handled already
+    await rig.limiter.reserve_notification_room()
+    assert rig.log.cancelled == 1
+    assert rig.log.taken == 2
+
+
+async def test_a_failed_send_still_counts_from_its_answer() -> None:
     rig = Rig()
     for chat in range(4):
-        await rig.send(chat, NOTIFICATION)
-    times = [at - rig.sent[0][1] for _, at in rig.sent]
-    assert times == pytest.approx([0.0, 0.2, 0.4, 0.6])  # 5/s, not the overall 10/s
+        with pytest.raises(Forbidden):
+            await rig.send(chat, outcome=Forbidden("Forbidden: bot was blocked by the user"))
+    await rig.send(4)
+    assert await rig.in_window() == pytest.approx(1.0), "the refused sends may have arrived"
+    rig.clock.advance(1.0)
+    assert await rig.in_window() == 0.0
 
 
-async def test_a_reply_goes_at_once_right_after_a_notification() -> None:
+async def test_a_429_retry_takes_new_room() -> None:
     rig = Rig()
-    await rig.send(1, NOTIFICATION)
-    start = rig.clock.now
-    await rig.send(2)  # the overall burst lets it go one slot ahead of the schedule
-    assert rig.sent[-1] == ("reply", start)
-    await rig.send(3, NOTIFICATION)  # the notification after it waits its turn
-    assert rig.sent[-1][1] - start == pytest.approx(0.2)
-
-
-async def test_one_notification_at_a_time_holds_an_overall_slot() -> None:
-    clock = FakeClock()
-    store = SpyStore(clock)
-    gate = asyncio.Event()
-    slept: list[float] = []
-
-    async def gated_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        await gate.wait()
-        clock.advance(seconds)
-
-    limiter = TelegramRateLimiter(
-        RateLimiter(store, sleep=gated_sleep, clock=clock), LIMITS, sleep=FakeSleep()
-    )
-
-    async def send(chat_id: int) -> Any:
-        data = {"chat_id": chat_id, "text": "x"}
-
-        async def callback() -> Any:
-            return OK
-
-        return await limiter.process_request(callback, (), {}, "sendMessage", data, NOTIFICATION)
-
-    first = asyncio.create_task(send(1))  # goes at once
-    await asyncio.sleep(0)
-    second = asyncio.create_task(send(2))  # must wait for its slot
-    third = asyncio.create_task(send(3))
-    for _ in range(20):
-        await asyncio.sleep(0)
-    assert first.done()
-    # The third has its chat slot but no other: only the second holds a slot ahead.
-    assert store.reserved.count("telegram:notify:send") == 2
-    assert store.reserved.count("telegram:all") == 1
-    assert slept == pytest.approx([0.2])
-    gate.set()
-    await asyncio.wait_for(asyncio.gather(second, third), timeout=1)
-    assert store.reserved.count("telegram:all") == 3
+    await rig.limiter.reserve_notification_room()
+    with pytest.raises(RetryAfter):
+        await rig.send(7, NOTIFICATION, outcome=RetryAfter(1))
+    assert len(rig.sent) == LIMITS.max_attempts
+    assert rig.log.taken == LIMITS.max_attempts, "the reserved room, then new room per retry"

@@ -11,6 +11,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.ratelimit import MemorySlotStore, Rate, RateLimiter
+from bot.sendwindow import MemorySendLog, SendWindow
 from bot.telegram.ratelimiter import (
     MESSAGE_METHODS,
     TelegramLimits,
@@ -23,11 +24,7 @@ from tests.bot.fakes import FakeClock, FakeSleep
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 OK = {"message_id": 1}
-LIMITS = TelegramLimits(
-    overall=Rate(per_second=30.0, burst=30),
-    per_chat=Rate(per_second=1.0, burst=3),
-    max_attempts=5,
-)
+LIMITS = TelegramLimits(per_window=30, per_chat=Rate(per_second=1.0, burst=3), max_attempts=5)
 
 
 class FakeCallback:
@@ -76,7 +73,12 @@ class Rig:
         self.slot_sleep = FakeSleep(self.clock)
         self.retry_sleep = FakeSleep(self.clock)
         self.limiter = TelegramRateLimiter(
-            RateLimiter(self.store, sleep=self.slot_sleep), limits, sleep=self.retry_sleep
+            RateLimiter(self.store, sleep=self.slot_sleep),
+            SendWindow(
+                MemorySendLog(clock=self.clock), window=limits.window, sleep=self.slot_sleep
+            ),
+            limits,
+            sleep=self.retry_sleep,
         )
 
     async def send(
@@ -104,7 +106,7 @@ async def test_a_send_passes_its_arguments_and_returns_the_result(rig: Rig) -> N
     callback = FakeCallback(rig.clock, {"message_id": 99})
     assert await rig.send(callback) == {"message_id": 99}
     assert [(args, kwargs) for args, kwargs, _ in callback.calls] == [(("arg",), {"kw": 1})]
-    assert rig.store.reserved == ["telegram:all", "telegram:chat:42"]
+    assert rig.store.reserved == ["telegram:chat:42"]
     assert rig.slot_sleep.calls == []
 
 
@@ -146,7 +148,10 @@ async def test_retry_after_delays_the_next_send_to_that_chat_too(rig: Rig) -> No
     rig.slot_sleep = FakeSleep()  # a frozen clock: the held-back schedule shows in the waits
     rig.retry_sleep = FakeSleep()
     rig.limiter = TelegramRateLimiter(
-        RateLimiter(rig.store, sleep=rig.slot_sleep), LIMITS, sleep=rig.retry_sleep
+        RateLimiter(rig.store, sleep=rig.slot_sleep),
+        SendWindow(MemorySendLog(clock=rig.clock)),
+        LIMITS,
+        sleep=rig.retry_sleep,
     )
     await rig.send(FakeCallback(rig.clock, RetryAfter(3)))
     await rig.send(FakeCallback(rig.clock), chat_id=42)
@@ -165,7 +170,12 @@ async def test_other_chat_is_not_stuck_behind_a_held_back_chat() -> None:
         slept.append(seconds)
         await released.wait()
 
-    limiter = TelegramRateLimiter(RateLimiter(store, sleep=gated_sleep), LIMITS, sleep=FakeSleep())
+    limiter = TelegramRateLimiter(
+        RateLimiter(store, sleep=gated_sleep),
+        SendWindow(MemorySendLog(clock=clock)),
+        LIMITS,
+        sleep=FakeSleep(),
+    )
     held = FakeCallback(clock, RetryAfter(3))
     other = FakeCallback(clock)
 
@@ -287,14 +297,13 @@ async def test_message_call_without_chat_is_not_throttled(rig: Rig) -> None:
 async def test_message_calls_are_throttled(rig: Rig, endpoint: str) -> None:
     callback = FakeCallback(rig.clock)
     await rig.send(callback, chat_id=42, endpoint=endpoint)
-    assert rig.store.reserved == ["telegram:all", "telegram:chat:42"]
+    assert rig.store.reserved == ["telegram:chat:42"]
 
 
-async def test_overall_limit_spaces_messages_across_chats() -> None:
-    limits = TelegramLimits(overall=Rate(per_second=2.0, burst=2), per_chat=Rate(1.0, 3))
-    rig = Rig(limits)
+async def test_the_bot_window_holds_messages_across_chats() -> None:
+    rig = Rig(TelegramLimits(per_window=2, per_chat=Rate(1.0, 3)))
     callback = FakeCallback(rig.clock)
     start = rig.clock.now
     for chat in range(5):
         await rig.send(callback, chat_id=chat)
-    assert [t - start for t in callback.times] == pytest.approx([0, 0, 0.5, 1.0, 1.5])
+    assert [t - start for t in callback.times] == pytest.approx([0, 0, 1.0, 1.0, 2.0])

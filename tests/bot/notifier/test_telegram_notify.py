@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.delivery import DeliveryResult, Notification
 from bot.rasa import Button
 from bot.ratelimit import MemorySlotStore, Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
+from bot.sendwindow import MemorySendLog, SendWindow
 from bot.shared_state import MemoryState
 from bot.telegram.keyboards import ButtonCodec
 from bot.telegram.notify import TelegramNotificationSender
-from tests.bot.fakes import FakeSleep
+from bot.telegram.ratelimiter import TelegramLimits, TelegramRateLimiter
+from tests.bot.fakes import FakeClock, FakeSleep
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -34,12 +36,36 @@ def telegram() -> Iterator[FakeTelegramAPI]:
 
 
 @pytest.fixture
-async def bot(telegram: FakeTelegramAPI) -> AsyncIterator[Bot]:
+def sleeps() -> FakeSleep:
+    return FakeSleep(FakeClock())
+
+
+@pytest.fixture
+def rate_limiter(sleeps: FakeSleep) -> TelegramRateLimiter:
+    """One notification in any second (two sends, one kept for replies); sleeps recorded.
+
+    One attempt per call: a failure reaches the sender as it is (retries are the rate
+    limiter's, tested with it).
+    """
+    clock = sleeps.clock
+    return TelegramRateLimiter(
+        RateLimiter(MemorySlotStore(clock=clock), sleep=sleeps),
+        SendWindow(MemorySendLog(clock=clock), sleep=sleeps),
+        TelegramLimits(
+            per_window=2, reply_headroom=1, per_chat=Rate(100.0, burst=100), max_attempts=1
+        ),
+        sleep=sleeps,
+    )
+
+
+@pytest.fixture
+async def bot(telegram: FakeTelegramAPI, rate_limiter: TelegramRateLimiter) -> AsyncIterator[Bot]:
     telegram.reset()
-    async with Bot(
+    async with ExtBot(
         telegram.token,
         base_url=f"{telegram.base_url}/bot",
         base_file_url=f"{telegram.base_url}/file/bot",
+        rate_limiter=rate_limiter,
     ) as client:
         yield client
 
@@ -50,20 +76,11 @@ def state() -> MemoryState:
 
 
 @pytest.fixture
-def sleeps() -> FakeSleep:
-    return FakeSleep()
-
-
-@pytest.fixture
-def sender(bot: Bot, state: MemoryState, sleeps: FakeSleep) -> TelegramNotificationSender:
+def sender(
+    bot: Bot, state: MemoryState, rate_limiter: TelegramRateLimiter
+) -> TelegramNotificationSender:
     return TelegramNotificationSender(
-        bot,
-        ButtonCodec(state),
-        # One a second: every further turn has a wait (recorded, not slept), however
-        # long a request to the fake takes.
-        RateLimiter(MemorySlotStore(), sleep=sleeps),
-        Rate(1, burst=1),
-        ReachabilityRegistry(state),
+        bot, ButtonCodec(state), rate_limiter, ReachabilityRegistry(state)
     )
 
 
@@ -182,34 +199,13 @@ async def test_a_success_after_being_blocked_is_sent(
     assert result.accepted is True
 
 
-async def test_pace_spaces_the_notifications(bot: Bot, state: MemoryState) -> None:
-    sender = TelegramNotificationSender(
-        bot,
-        ButtonCodec(state),
-        RateLimiter(MemorySlotStore()),  # real sleeps
-        Rate(20, burst=1),
-        ReachabilityRegistry(state),
-    )
-    started = time.monotonic()
-    for _ in range(5):
-        await sender.pace()
-    elapsed = time.monotonic() - started
-    assert 0.19 <= elapsed < 0.6
-
-
-async def test_pace_uses_the_notification_budget_key(
-    bot: Bot, state: MemoryState, sleeps: FakeSleep
+async def test_pace_reserves_the_room_its_delivery_uses(
+    sender: TelegramNotificationSender, telegram: FakeTelegramAPI, sleeps: FakeSleep
 ) -> None:
-    slots = MemorySlotStore()
-    sender = TelegramNotificationSender(
-        bot,
-        ButtonCodec(state),
-        RateLimiter(slots, sleep=sleeps),
-        Rate(10, burst=1),
-        ReachabilityRegistry(state),
-    )
     await sender.pace()
-    await sender.pace()
-    assert sleeps.calls == [pytest.approx(0.1, abs=0.01)]
-    # The budget is shared by key: another limiter on the same slots waits behind it.
-    assert await slots.reserve("telegram:notify", Rate(10, burst=1)) == pytest.approx(0.2, abs=0.02)
+    assert (await sender.deliver(notification())).accepted
+    assert sleeps.calls == [], "the delivery took no second room"
+    await sender.pace()  # the one place for notifications is taken for a second
+    assert sleeps.calls == [pytest.approx(1.0)]
+    assert (await sender.deliver(notification())).accepted
+    assert len(telegram.sent_texts(CHAT)) == 2
