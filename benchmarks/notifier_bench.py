@@ -89,6 +89,7 @@ class Plan:
     dump: Path | None = None
     live: bool = False
     split: bool = False
+    in_process: bool = False
 
 
 # -- what the fake Bot API receives --------------------------------------------------------------
@@ -669,6 +670,7 @@ def run(plan: Plan) -> bool:
                         "REDIS_URL": plan.redis_url,
                         "EVENTS_STREAM": gateway_stream,
                         "NOTIFIER_ENABLED": "true" if notifier else "false",
+                        "NOTIFIER_PROCESS": "false" if plan.in_process else "true",
                     }
                     log = logs / f"gateway-{n}.log"
                     gateway = start_process(["-m", "bot"], env, log)
@@ -680,7 +682,8 @@ def run(plan: Plan) -> bool:
                 print(
                     f"Notifier benchmark on {os.cpu_count()} cores: {plan.updates} status updates, "
                     f"fake Bot API enforcing {plan.rate} messages/s, {plan.gateways} gateway "
-                    f"process(es){' + 1 for the notifier' if plan.split else ''}, "
+                    f"process(es){' + 1 for the notifier' if plan.split else ''} "
+                    f"(notifier {'in the gateway' if plan.in_process else 'in its own process'}), "
                     f"{plan.chatters} citizens chatting at "
                     f"{plan.turns_per_second:g} turns/s in all, "
                     f"{'live' if plan.live else 'staged'} batch (logs: {logs})"
@@ -717,8 +720,14 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=30, help="the fake's limit, messages/s")
     parser.add_argument("--quick", action="store_true", help="300 updates, 10 s baseline")
     parser.add_argument("--chatters", type=int, default=4, help="citizens chatting meanwhile")
-    parser.add_argument("--turns-per-second", type=float, default=2.0, help="all chatters")
-    parser.add_argument("--baseline-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--turns-per-second",
+        type=float,
+        default=1.0,
+        help="all chatters together (1: each of 4 writes every 4 s, faster than people type; "
+        "the replies take room in the same 30/s the updates need 27/s of)",
+    )
+    parser.add_argument("--baseline-seconds", type=float, default=60.0)
     parser.add_argument("--concurrency", type=int, default=16, help="backend clients")
     parser.add_argument(
         "--move-rate", type=float, default=0.0, help="status changes/s (0: as fast as possible)"
@@ -734,6 +743,11 @@ def main() -> None:
         action="store_true",
         help="run the notifier in a gateway process of its own (NOTIFIER_ENABLED=false "
         "on the ones the citizens chat with)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="NOTIFIER_PROCESS=false: the notifier in the gateway's own event loop",
     )
     parser.add_argument("--dump", type=Path, help="write the raw timings here (JSON)")
     parser.add_argument("--settle-seconds", type=float, default=5.0)
@@ -765,6 +779,7 @@ def main() -> None:
         dump=args.dump,
         live=args.live,
         split=args.split,
+        in_process=args.in_process,
     )
     started = time.perf_counter()
     ok = run(plan)
