@@ -79,6 +79,15 @@ def start_process(
         )
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process with this ID exists (a zombie counts until it is reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def wait_healthy(
     url: str, process: subprocess.Popen[bytes], timeout: float = 60, log_path: Path | None = None
 ) -> None:

@@ -23,7 +23,13 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from benchmarks.harness import free_port, start_process, stop_process, wait_healthy
+from benchmarks.harness import (
+    free_port,
+    process_alive,
+    start_process,
+    stop_process,
+    wait_healthy,
+)
 from tests.conftest import POSTGRES_URL, REDIS_URL, service_missing
 from tests.fakes.rasa_rest import FakeRasa
 from tests.fakes.telegram_api import FakeTelegramAPI
@@ -205,12 +211,29 @@ def test_resolved_asks_whether_it_is_fixed_with_buttons(stack: Stack) -> None:
     assert tracking_id in buttons[0]["callback_data"]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _wait_settled(stack: Stack, reports: dict[int, str]) -> None:
+    """Until every citizen was told, or their update was reported failed."""
+
+    def settled() -> bool:
+        return all(
+            stack.telegram.sent_texts(chat)
+            or stack.notifications(tracking_id)[0]["state"] == "failed"
+            for chat, tracking_id in reports.items()
+        )
+
+    _wait(settled, timeout=90, what="every event sent or reported interrupted")
+
+
+def _assert_once_or_interrupted(stack: Stack, reports: dict[int, str]) -> dict[int, int]:
+    """Nobody told twice; whoever was not told has "interrupted" as the reason; the counts."""
+    counts = {chat: len(stack.telegram.sent_texts(chat)) for chat in reports}
+    assert max(counts.values()) == 1, counts
+    for chat, tracking_id in reports.items():
+        [notification] = stack.notifications(tracking_id)
+        if counts[chat] == 0:
+            assert notification["state"] == "failed"
+            assert "interrupted" in notification["reason"]
+    return counts
 
 
 def _batch(stack: Stack, first_chat: int, count: int) -> dict[int, str]:
@@ -252,25 +275,11 @@ def test_a_killed_gateway_never_sends_twice(stack: Stack) -> None:
         stack.telegram.wait_for(lambda tg: len(tg.requests("sendMessage")) >= 8, timeout=60)
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-    _wait(lambda: not _alive(child), timeout=15, what="its notifier process stopped too")
+    _wait(lambda: not process_alive(child), timeout=15, what="its notifier process stopped too")
     with stack.gateway("after-kill"):
-
-        def settled() -> bool:
-            return all(
-                stack.telegram.sent_texts(chat)
-                or stack.notifications(tracking_id)[0]["state"] == "failed"
-                for chat, tracking_id in reports.items()
-            )
-
-        _wait(settled, timeout=90, what="every event sent or reported interrupted")
+        _wait_settled(stack, reports)
         time.sleep(3)
-    counts = {chat: len(stack.telegram.sent_texts(chat)) for chat in reports}
-    assert max(counts.values()) == 1, counts
-    for chat, tracking_id in reports.items():
-        [notification] = stack.notifications(tracking_id)
-        if counts[chat] == 0:
-            assert notification["state"] == "failed"
-            assert "interrupted" in notification["reason"]
+    _assert_once_or_interrupted(stack, reports)
 
 
 def test_a_killed_notifier_process_is_restarted_and_never_sends_twice(stack: Stack) -> None:
@@ -285,26 +294,12 @@ def test_a_killed_notifier_process_is_restarted_and_never_sends_twice(stack: Sta
         sent_at_kill = len(stack.telegram.requests("sendMessage", successful=True))
         _wait(lambda: stack.notifier_health()["restarts"] == 1, what="the notifier restarted")
         assert stack.notifier_health()["pid"] not in (None, notifier["pid"])
-
-        def settled() -> bool:
-            return all(
-                stack.telegram.sent_texts(chat)
-                or stack.notifications(tracking_id)[0]["state"] == "failed"
-                for chat, tracking_id in reports.items()
-            )
-
-        _wait(settled, timeout=90, what="every event sent or reported interrupted")
+        _wait_settled(stack, reports)
         time.sleep(3)
         assert gateway.poll() is None, "the gateway itself kept running"
     assert sent_at_kill < len(reports), "the batch finished before the kill: nothing was tested"
-    counts = {chat: len(stack.telegram.sent_texts(chat)) for chat in reports}
-    assert max(counts.values()) == 1, counts
+    counts = _assert_once_or_interrupted(stack, reports)
     assert sum(counts.values()) > sent_at_kill, "the restarted notifier sent the rest"
-    for chat, tracking_id in reports.items():
-        [notification] = stack.notifications(tracking_id)
-        if counts[chat] == 0:
-            assert notification["state"] == "failed"
-            assert "interrupted" in notification["reason"]
 
 
 def test_a_blocked_citizen_gets_failed_with_the_reason(stack: Stack) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness import process_alive
 from bot.notifier.process import PARENT_PID_ENV, NotifierProcess, watch_parent
 from bot.settings import GatewaySettings, TelegramMode, as_environment
 from bot.whatsapp.settings import WhatsAppSettings
@@ -38,14 +39,6 @@ async def _until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _lines(path: Path) -> list[list[str]]:
@@ -76,7 +69,7 @@ async def test_the_child_gets_the_settings_and_is_restarted_after_a_crash(tmp_pa
         assert process.restarts == 1
     finally:
         await process.stop()
-    assert not _alive(second_pid)
+    assert not process_alive(second_pid)
     assert process.pid is None
     await asyncio.sleep(0.2)
     assert len(_lines(out)) == 2, "a stopped child must not be started again"
@@ -94,7 +87,7 @@ async def test_a_child_that_ignores_sigterm_is_killed_after_the_timeout(tmp_path
     started = time.monotonic()
     await process.stop()
     assert time.monotonic() - started < 5
-    assert not _alive(pid)
+    assert not process_alive(pid)
 
 
 async def test_the_child_stops_when_its_parent_is_gone() -> None:
