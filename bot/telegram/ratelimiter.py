@@ -130,7 +130,7 @@ def _wait_for(throttled: bool) -> Callable[[RetryCallState], float]:
 
 
 class TelegramRateLimiter(BaseRateLimiter[str]):
-    """python-telegram-bot's hook for limits and retries, backed by the shared slot store."""
+    """python-telegram-bot's hook for limits and retries, on the shared chat slots and window."""
 
     def __init__(
         self,
@@ -160,7 +160,7 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         data: dict[str, Any],
         rate_limit_args: str | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait for a slot, call, and retry on 429 and network errors."""
+        """Wait for the chat's turn and room in the window, call, retry 429s and network errors."""
         chat_id = data.get("chat_id")
         throttled = endpoint in MESSAGE_METHODS and chat_id is not None
         retrying = AsyncRetrying(
@@ -192,7 +192,8 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         """Take room for this task's next notification now (it is sent right after).
 
         Room reserved before and never used (the update turned out to be handled
-        already) is given back first.
+        already) is given back first; if the task ends instead, that room counts as in
+        flight until `SendWindow`'s in-flight time runs out (one place, rarely).
         """
         stale = _reserved_room.get()
         if stale is not None:
