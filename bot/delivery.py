@@ -53,15 +53,15 @@ class DeliveryResult:
 class NotificationSender(Protocol):
     """A channel's way of sending a notification.
 
-    The notifier first waits for `pace()` (the channel's budget for notifications, a
-    share of its limits so that conversations keep flowing), records that it is about
-    to send, then calls `deliver()` at once.
+    The notifier first waits for `pace()` (room for the notification within the
+    channel's limits, leaving conversations theirs), records that it is about to
+    send, then calls `deliver()` at once.
     """
 
     channel: str
 
     async def pace(self) -> None:
-        """Wait for the next slot of the notification budget."""
+        """Wait for room for the next notification (and take it, where the channel can)."""
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send `notification` now, within the channel's rules."""

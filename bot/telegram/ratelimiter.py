@@ -80,15 +80,14 @@ class TelegramLimits:
     """The limits to keep under.
 
     Attributes:
-        per_window: Messages the bot may send in any `window` seconds, over all chats.
-        window: The window's length in seconds.
+        per_window: Messages the bot may send in any window (the `SendWindow`'s, one
+            second for Telegram), over all chats.
         reply_headroom: Places in the window notifications leave free for replies.
         per_chat: The limit of one chat.
         max_attempts: Tries of one call (429s and network errors).
     """
 
     per_window: int = 30
-    window: float = 1.0
     reply_headroom: int = 1
     per_chat: Rate = field(default_factory=lambda: Rate(per_second=1.0, burst=3))
     max_attempts: int = 5

@@ -20,7 +20,8 @@ from tests.bot.fakes import FakeClock, FakeSleep
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 OK = {"message_id": 1}
-LIMITS = TelegramLimits(per_window=5, window=1.0, reply_headroom=1, per_chat=Rate(1.0, burst=3))
+WINDOW = 1.0
+LIMITS = TelegramLimits(per_window=5, reply_headroom=1, per_chat=Rate(1.0, burst=3))
 
 
 class SpyLog(MemorySendLog):
@@ -50,7 +51,7 @@ class Rig:
         sleep = FakeSleep(self.clock)
         self.limiter = TelegramRateLimiter(
             RateLimiter(MemorySlotStore(clock=self.clock), sleep=sleep),
-            SendWindow(self.log, window=LIMITS.window, sleep=sleep),
+            SendWindow(self.log, window=WINDOW, sleep=sleep),
             LIMITS,
             sleep=sleep,
         )
@@ -70,7 +71,7 @@ class Rig:
 
     async def in_window(self) -> float:
         """Seconds a reply would wait now (0: there is room)."""
-        wait = await self.log.try_take(WINDOW_KEY, LIMITS.per_window, LIMITS.window, "probe")
+        wait = await self.log.try_take(WINDOW_KEY, LIMITS.per_window, WINDOW, "probe")
         await self.log.cancel(WINDOW_KEY, "probe")
         self.log.cancelled -= 1
         self.log.taken -= wait == 0.0

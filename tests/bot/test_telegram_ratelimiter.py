@@ -74,9 +74,7 @@ class Rig:
         self.retry_sleep = FakeSleep(self.clock)
         self.limiter = TelegramRateLimiter(
             RateLimiter(self.store, sleep=self.slot_sleep),
-            SendWindow(
-                MemorySendLog(clock=self.clock), window=limits.window, sleep=self.slot_sleep
-            ),
+            SendWindow(MemorySendLog(clock=self.clock), sleep=self.slot_sleep),
             limits,
             sleep=self.retry_sleep,
         )
