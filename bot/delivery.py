@@ -55,13 +55,17 @@ class NotificationSender(Protocol):
 
     The notifier first waits for `pace()` (room for the notification within the
     channel's limits, leaving conversations theirs), records that it is about to
-    send, then calls `deliver()` at once.
+    send, then calls `deliver()` at once; when it finds that the update is not to be
+    sent after all (handled already), it calls `release()` instead.
     """
 
     channel: str
 
     async def pace(self) -> None:
         """Wait for room for the next notification (and take it, where the channel can)."""
+
+    async def release(self) -> None:
+        """Give back the room `pace()` took, for a notification that will not be sent."""
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send `notification` now, within the channel's rules."""

@@ -202,7 +202,13 @@ class Notifier:
         language = event.language or await self._language_from_rasa(event)
         notification = compose(event, language, self._replies)
         await sender.pace()
-        if not await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
+        try:
+            claimed = await self._store.claim(event.event_id, event.sender_id, event.tracking_id)
+        except BaseException:
+            await sender.release()
+            raise
+        if not claimed:  # another notifier took it meanwhile
+            await sender.release()
             return True
         result = await sender.deliver(notification)
         if result.accepted:

@@ -40,6 +40,10 @@ class TelegramNotificationSender:
         """Wait for room in the bot's window and take it for the notification sent next."""
         await self._limiter.reserve_notification_room()
 
+    async def release(self) -> None:
+        """Give back the room `pace()` took: the notification is not sent after all."""
+        await self._limiter.release_notification_room()
+
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send the notification (split if long, buttons under the last part)."""
         chat_id = int(notification.chat_id)

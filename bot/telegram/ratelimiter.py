@@ -190,14 +190,19 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
     async def reserve_notification_room(self) -> None:
         """Take room for this task's next notification now (it is sent right after).
 
-        Room reserved before and never used (the update turned out to be handled
-        already) is given back first; if the task ends instead, that room counts as in
-        flight until `SendWindow`'s in-flight time runs out (one place, rarely).
+        Room reserved before and never used is given back first. A task that will not
+        send should call `release_notification_room()`; if it ends without either, the
+        room counts as in flight until `SendWindow`'s in-flight time runs out.
         """
+        await self.release_notification_room()
+        _reserved_room.set(await self._take_room(notification=True))
+
+    async def release_notification_room(self) -> None:
+        """Give back the room this task reserved and did not use (nothing when none)."""
         stale = _reserved_room.get()
         if stale is not None:
+            _reserved_room.set(None)
             await self._window.cancel(stale)
-        _reserved_room.set(await self._take_room(notification=True))
 
     async def _take_room(self, notification: bool) -> SendTicket:
         """Room in the bot's window: replies up to the limit, notifications below it.

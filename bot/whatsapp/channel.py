@@ -58,7 +58,7 @@ class Acceptance(enum.Enum):
 class WhatsAppChannel:
     """Owns the WhatsApp parts: signature check, processing, sending and the store.
 
-    It is also the channel's `NotificationSender` (`channel`, `pace`, `deliver`).
+    It is also the channel's `NotificationSender` (`channel`, `pace`, `release`, `deliver`).
     """
 
     channel = "whatsapp"
@@ -245,6 +245,10 @@ class WhatsAppChannel:
     async def pace(self) -> None:
         """Wait for the next slot of the status-update budget (a share of the rate)."""
         await self.notifier.pace()
+
+    async def release(self) -> None:
+        """Give back what `pace()` took (nothing, for WhatsApp's budget)."""
+        await self.notifier.release()
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         """Send a status update now, within WhatsApp's rules (window, template, limits)."""

@@ -73,6 +73,9 @@ class WhatsAppNotifier:
         """Wait for the next slot of the status-update budget (key `whatsapp:notify`)."""
         await self._limiter.wait_turn([(NOTIFY_RATE_KEY, self._rate)])
 
+    async def release(self) -> None:
+        """Nothing to give back: a passed slot of the budget cannot be returned."""
+
     async def in_window(self, wa_id: str) -> bool:
         """Whether free-form messages may go to `wa_id` now."""
         try:

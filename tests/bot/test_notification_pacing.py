@@ -130,6 +130,29 @@ async def test_unused_reserved_room_is_given_back_at_the_next_reservation() -> N
     assert rig.log.taken == 2
 
 
+async def test_released_room_is_free_at_once_and_not_used_by_the_next_send() -> None:
+    rig = Rig()
+    for _ in range(LIMITS.notification_ceiling):  # the claim was lost each time
+        await rig.limiter.reserve_notification_room()
+        await rig.limiter.release_notification_room()
+    assert rig.log.cancelled == LIMITS.notification_ceiling
+    assert await rig.in_window() == 0.0
+    start = rig.clock.now
+    for chat in range(LIMITS.notification_ceiling):
+        await rig.send(chat, NOTIFICATION)
+    assert [at for _, at in rig.sent] == [start] * LIMITS.notification_ceiling
+    assert rig.log.taken == 2 * LIMITS.notification_ceiling, "each send took room of its own"
+
+
+async def test_releasing_without_reserved_room_gives_nothing_back() -> None:
+    rig = Rig()
+    await rig.limiter.release_notification_room()
+    await rig.limiter.reserve_notification_room()
+    await rig.send(1, NOTIFICATION)
+    await rig.limiter.release_notification_room()  # the send used it already
+    assert rig.log.cancelled == 0
+
+
 async def test_a_failed_send_still_counts_from_its_answer() -> None:
     rig = Rig()
     for chat in range(4):

@@ -13,7 +13,7 @@ import itertools
 import json
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,7 @@ class FakeSender:
     results: deque[DeliveryResult | Exception] = field(default_factory=deque)
     results_by_chat: dict[str, deque[DeliveryResult | Exception]] = field(default_factory=dict)
     delay: float = 0.0
+    on_pace: Callable[[], Awaitable[None]] | None = None
     calls: list[str] = field(default_factory=list)
     delivered: list[Notification] = field(default_factory=list)
     timeline: list[tuple[str, str, float]] = field(default_factory=list)
@@ -84,6 +85,11 @@ class FakeSender:
 
     async def pace(self) -> None:
         self.calls.append("pace")
+        if self.on_pace is not None:
+            await self.on_pace()
+
+    async def release(self) -> None:
+        self.calls.append("release")
 
     async def deliver(self, notification: Notification) -> DeliveryResult:
         self.calls.append("deliver")
@@ -493,6 +499,35 @@ async def test_an_event_being_sent_right_now_comes_back_to_be_decided(h: Harness
     source = await handle(h, delivery(event("ev-1")))
     assert h.telegram.calls == []
     assert source.acked == []
+
+
+async def test_an_event_claimed_by_another_notifier_meanwhile_gives_its_room_back(
+    h: Harness,
+) -> None:
+    async def another_notifier_claims() -> None:  # while this one waited for room
+        assert await h.store.claim("ev-1", "telegram:4242", TRACKING_ID)
+
+    h.telegram.on_pace = another_notifier_claims
+    source = await handle(h, delivery(event("ev-1")))
+    assert h.telegram.calls == ["pace", "release"]
+    assert source.acked == ["r-ev-1"]  # the other notifier owns it now
+    assert await h.state("ev-1") == states.SENDING
+    assert h.services.reports() == []
+
+
+async def test_a_claim_that_fails_gives_the_room_back_and_leaves_the_event(
+    h: Harness, engine: Engine
+) -> None:
+    async def database_gone() -> None:
+        with engine.begin() as conn:
+            conn.execute(deliveries.delete())
+        metadata.drop_all(engine)
+
+    h.telegram.on_pace = database_gone
+    source = await handle(h, delivery(event("ev-1")))
+    assert h.telegram.calls == ["pace", "release"]
+    assert source.acked == []  # comes back later
+    assert h.services.reports() == []
 
 
 async def test_a_backend_that_refuses_the_report_does_not_undo_the_send(h: Harness) -> None:

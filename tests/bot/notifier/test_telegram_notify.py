@@ -209,3 +209,14 @@ async def test_pace_reserves_the_room_its_delivery_uses(
     assert sleeps.calls == [pytest.approx(1.0)]
     assert (await sender.deliver(notification())).accepted
     assert len(telegram.sent_texts(CHAT)) == 2
+
+
+async def test_released_room_goes_to_the_next_notification_at_once(
+    sender: TelegramNotificationSender, telegram: FakeTelegramAPI, sleeps: FakeSleep
+) -> None:
+    await sender.pace()  # the one place for notifications
+    await sender.release()  # the update was claimed by another notifier meanwhile
+    await sender.pace()
+    assert sleeps.calls == [], "the released place was free again"
+    assert (await sender.deliver(notification())).accepted
+    assert len(telegram.sent_texts(CHAT)) == 1
