@@ -19,6 +19,13 @@ class TelegramMode(str, Enum):
     POLLING = "polling"
 
 
+class CpuPriority(str, Enum):
+    """How the notifier process competes for the CPU with conversations."""
+
+    IDLE = "idle"  # only the CPU time nothing else wants (Linux SCHED_IDLE)
+    NORMAL = "normal"  # like every other process
+
+
 class GatewaySettings(BaseSettings):
     """Settings of the channel gateway (`python -m bot`)."""
 
@@ -43,6 +50,9 @@ class GatewaySettings(BaseSettings):
     notifier_process: bool = Field(default=True, env="NOTIFIER_PROCESS")
     notifier_concurrency: int = Field(default=16, env="NOTIFIER_CONCURRENCY")
     notifier_claim_idle_seconds: float = Field(default=30.0, env="NOTIFIER_CLAIM_IDLE_SECONDS")
+    notifier_cpu_priority: CpuPriority = Field(
+        default=CpuPriority.IDLE, env="NOTIFIER_CPU_PRIORITY"
+    )
     notifier_share: float = Field(default=0.9, env="NOTIFIER_SHARE")
     notifier_interrupted_seconds: float = Field(default=60.0, env="NOTIFIER_INTERRUPTED_SECONDS")
     events_stream: str = Field(default="lapor:events", env="EVENTS_STREAM")

@@ -13,6 +13,7 @@ import os
 import signal
 
 from bot.gateway import Gateway
+from bot.notifier.priority import apply_cpu_priority
 from bot.notifier.process import PARENT_PID_ENV, watch_parent
 from bot.settings import GatewaySettings
 
@@ -27,6 +28,7 @@ async def run_notifier(settings: GatewaySettings) -> None:
     """Deliver status updates until asked to stop; then leave the events in hand unacknowledged."""
     if not settings.notifier_enabled:
         raise NotifierDisabledError("NOTIFIER_ENABLED is false: the notifier has nothing to do")
+    applied = apply_cpu_priority(settings.notifier_cpu_priority)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -37,7 +39,7 @@ async def run_notifier(settings: GatewaySettings) -> None:
         watching = asyncio.create_task(watch_parent(stopping, int(parent)))
     gateway = Gateway.build(settings)
     await gateway.start(serve=False)
-    logger.info("notifier process %s running", os.getpid())
+    logger.info("notifier process %s running (CPU priority: %s)", os.getpid(), applied)
     try:
         await stopping.wait()
     finally:

@@ -289,6 +289,8 @@ def test_a_killed_notifier_process_is_restarted_and_never_sends_twice(stack: Sta
         notifier = stack.notifier_health()
         assert notifier["mode"] == "process"
         assert notifier["pid"] not in (None, gateway.pid)
+        assert os.sched_getscheduler(notifier["pid"]) == os.SCHED_IDLE, "conversations first"
+        assert os.sched_getscheduler(gateway.pid) == os.SCHED_OTHER
         stack.telegram.wait_for(lambda tg: len(tg.requests("sendMessage")) >= 8, timeout=60)
         os.kill(notifier["pid"], signal.SIGKILL)
         sent_at_kill = len(stack.telegram.requests("sendMessage", successful=True))
