@@ -727,7 +727,13 @@ def main() -> None:
         help="all chatters together (1: each of 4 writes every 4 s, faster than people type; "
         "the replies take room in the same 30/s the updates need 27/s of)",
     )
-    parser.add_argument("--baseline-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=180.0,
+        help="chatting without the batch; as long as a 5,000-update batch lasts, so that "
+        "both p95s rest on about as many turns",
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="backend clients")
     parser.add_argument(
         "--move-rate", type=float, default=0.0, help="status changes/s (0: as fast as possible)"
