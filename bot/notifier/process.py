@@ -3,8 +3,9 @@
 A batch of status updates costs the notifier most of a CPU core (database records,
 Redis, three HTTP calls per update). In the gateway's own event loop that work queues
 in front of every conversation turn; in a child process the operating system gives the
-two their own cores and time slices, so citizens who chat during a batch are answered
-as fast as without it. Rate limits stay shared through Redis.
+two their own cores and time slices, and the child runs at idle CPU priority
+(`bot.notifier.priority`), so citizens who chat during a batch are answered as fast as
+without it. Rate limits stay shared through Redis.
 
 The child is `python -m bot notifier` with the gateway's environment. It is restarted
 when it dies (with a growing delay when it keeps dying), stopped with SIGTERM (its
