@@ -75,6 +75,14 @@ _backoff = wait_random_exponential(multiplier=0.5, max=8)
 _reserved_room: ContextVar[SendTicket | None] = ContextVar("telegram_reserved_room", default=None)
 
 
+def _take_reserved_room() -> SendTicket | None:
+    """The room this task reserved, no longer reserved afterwards (None when there is none)."""
+    room = _reserved_room.get()
+    if room is not None:
+        _reserved_room.set(None)
+    return room
+
+
 @dataclass(frozen=True)
 class TelegramLimits:
     """The limits to keep under.
@@ -176,10 +184,8 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
                     return await callback(*args, **kwargs)
                 notification = rate_limit_args == NOTIFICATION
                 await self._limiter.wait_turn([(f"telegram:chat:{chat_id}", self._limits.per_chat)])
-                room = _reserved_room.get() if notification else None
-                if room is not None:
-                    _reserved_room.set(None)
-                else:
+                room = _take_reserved_room() if notification else None
+                if room is None:
                     room = await self._take_room(notification)
                 try:
                     return await callback(*args, **kwargs)
@@ -199,9 +205,8 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
 
     async def release_notification_room(self) -> None:
         """Give back the room this task reserved and did not use (nothing when none)."""
-        stale = _reserved_room.get()
+        stale = _take_reserved_room()
         if stale is not None:
-            _reserved_room.set(None)
             await self._window.cancel(stale)
 
     async def _take_room(self, notification: bool) -> SendTicket:
