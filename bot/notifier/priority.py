@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import CpuPriority
@@ -33,6 +34,15 @@ def _thread_ids() -> list[int]:
         return [0]  # 0: the calling thread
 
 
+def _for_every_thread(apply: Callable[[int], None]) -> None:
+    """`apply(thread_id)` for each thread; one that ended meanwhile is skipped."""
+    for thread_id in _thread_ids():
+        try:
+            apply(thread_id)
+        except ProcessLookupError:
+            continue
+
+
 def apply_cpu_priority(priority: CpuPriority) -> str:
     """Give this process (all its threads, and those it starts later) `priority`.
 
@@ -44,11 +54,9 @@ def apply_cpu_priority(priority: CpuPriority) -> str:
     policy = getattr(os, "SCHED_IDLE", None)
     if policy is not None:
         try:
-            for thread_id in _thread_ids():
-                os.sched_setscheduler(thread_id, policy, os.sched_param(0))
+            _for_every_thread(lambda tid: os.sched_setscheduler(tid, policy, os.sched_param(0)))
             return "SCHED_IDLE"
         except OSError as exc:  # e.g. a container that forbids it
             logger.warning("SCHED_IDLE refused (%s): using nice 19 instead", exc)
-    for thread_id in _thread_ids():
-        os.setpriority(os.PRIO_PROCESS, thread_id, LOWEST_NICE)
+    _for_every_thread(lambda tid: os.setpriority(os.PRIO_PROCESS, tid, LOWEST_NICE))
     return f"nice {LOWEST_NICE}"

@@ -14,6 +14,7 @@ from bot.settings import CpuPriority, GatewaySettings
 #: Starts a thread, applies the priority, starts another; prints each thread's policy.
 PROBE = """
 import json, os, sys, threading
+from bot.notifier import priority
 from bot.notifier.priority import apply_cpu_priority
 from bot.settings import CpuPriority
 
@@ -21,10 +22,13 @@ def policy_of_this_thread(out, key):
     me = threading.get_native_id()
     out[key] = [os.sched_getscheduler(me), os.getpriority(os.PRIO_PROCESS, me)]
 
-if len(sys.argv) > 2:  # a system that refuses SCHED_IDLE
+if "refused" in sys.argv[2:]:  # a system that refuses SCHED_IDLE
     def refuse(*args):
         raise PermissionError(1, "Operation not permitted")
     os.sched_setscheduler = refuse
+if "vanished" in sys.argv[2:]:  # a thread that ends between listing and setting
+    listed = priority._thread_ids
+    priority._thread_ids = lambda: [*listed(), 2**22 + 1]  # above PID_MAX_LIMIT: no such thread
 release = threading.Event()
 policies = {}
 early = threading.Thread(target=lambda: (release.wait(), policy_of_this_thread(policies, "early")))
@@ -40,9 +44,9 @@ print(json.dumps({"applied": applied, **policies}))
 """
 
 
-def _probe(priority: str, *refused: str) -> dict[str, object]:
+def _probe(priority: str, *conditions: str) -> dict[str, object]:
     result = subprocess.run(  # noqa: S603 - our own interpreter and probe
-        [sys.executable, "-c", PROBE, priority, *refused],
+        [sys.executable, "-c", PROBE, priority, *conditions],
         capture_output=True,
         text=True,
         timeout=60,
@@ -53,6 +57,12 @@ def _probe(priority: str, *refused: str) -> dict[str, object]:
 
 def test_idle_puts_every_thread_under_sched_idle_also_those_started_before() -> None:
     probe = _probe("idle")
+    assert probe["applied"] == "SCHED_IDLE"
+    assert probe["early"] == probe["late"] == probe["main"] == [os.SCHED_IDLE, 0]
+
+
+def test_a_thread_that_ended_meanwhile_does_not_cost_the_others_sched_idle() -> None:
+    probe = _probe("idle", "vanished")
     assert probe["applied"] == "SCHED_IDLE"
     assert probe["early"] == probe["late"] == probe["main"] == [os.SCHED_IDLE, 0]
 
