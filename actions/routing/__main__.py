@@ -8,6 +8,9 @@
     Trains on the YAML examples and saves the model under ``$CLASSIFIER_MODEL_DIR``.
 ``python -m actions.routing evaluate``
     Prints 5-fold cross-validation and held-out accuracy, recall and confusions.
+``python -m actions.routing evaluate --data reports.jsonl``
+    Trains on all YAML examples and scores JSON lines ``{"text", "category"}`` (e.g. real
+    reports kept for measuring only), with recall per category and a confusion table.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from actions.routing import dataset
@@ -105,7 +109,27 @@ def _train(_: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_file(path: Path) -> int:
+    """Train on all the YAML examples and score a JSONL file of labelled texts."""
+    categories = dataset.load_categories()
+    try:
+        data = dataset.load_jsonl(path, categories)
+    except dataset.DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    examples = dataset.load_examples(categories=categories)
+    print(f"Training set: {len(examples)} examples; {path.name}: {len(data)} texts")
+    classifier = CategoryClassifier(dataset.agencies_by_category(categories))
+    classifier.train(examples.texts, examples.labels)
+    report = score(classifier, data.texts, data.labels, path.name)
+    print("\n".join(report.summary_lines(confusions=15)))
+    print("\n".join(report.confusion_table_lines()))
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.data is not None:
+        return _evaluate_file(args.data)
     categories = dataset.load_categories()
     agencies = dataset.agencies_by_category(categories)
     examples = dataset.load_examples(categories=categories)
@@ -141,6 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     evaluate = commands.add_parser("evaluate", help="cross-validation and held-out accuracy")
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="JSONL",
+        help='score JSON lines {"text", "category"} instead (trains on all YAML examples)',
+    )
     evaluate.set_defaults(run=_evaluate)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -232,3 +233,44 @@ def load_heldout(
     """
     known = categories if categories is not None else load_categories()
     return _to_examples(_read_examples_file(path or DATA_DIR / HELDOUT_FILENAME, known))
+
+
+def load_jsonl(path: Path, categories: Mapping[str, CategoryInfo] | None = None) -> Examples:
+    """Load labelled texts from a JSON-lines file (evaluation only, e.g. real reports).
+
+    Every non-blank line is an object with a ``text`` and a ``category`` field; other
+    fields are ignored.
+
+    Args:
+        path: The JSONL file.
+        categories: Known categories; defaults to `load_categories()`.
+
+    Returns:
+        The examples, in file order.
+
+    Raises:
+        DatasetError: The file is unreadable, a line is malformed or a code is unknown.
+    """
+    known = categories if categories is not None else load_categories()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise DatasetError(f"cannot read {path}: {error}") from error
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DatasetError(f"{path}:{number}: not valid JSON: {error.msg}") from None
+        text = row.get("text") if isinstance(row, dict) else None
+        code = row.get("category") if isinstance(row, dict) else None
+        if not isinstance(text, str) or not text.strip() or not isinstance(code, str):
+            raise DatasetError(f"{path}:{number}: expected a non-empty text and a category")
+        if code not in known:
+            raise DatasetError(f"{path}:{number}: unknown category code {code!r}")
+        pairs.append((text, code))
+    if not pairs:
+        raise DatasetError(f"{path}: no examples")
+    return _to_examples(pairs)

@@ -64,6 +64,25 @@ class Report:
         if truth in ranked[:3]:
             self.top3_hits += 1
 
+    def confusion_table_lines(self) -> list[str]:
+        """A confusion table: one row per true category, one column per predicted one.
+
+        Columns are numbered like the rows (codes are too long for headers); the
+        diagonal holds the top-1 hits. Only categories that occur are shown.
+        """
+        codes = sorted(set(self.support) | {predicted for _, predicted in self.confusions})
+        width = max(3, len(str(max(self.support.values(), default=0))) + 1)
+        header = " " * 31 + "".join(f"{i + 1:>{width}}" for i in range(len(codes)))
+        lines = ["  confusion table (rows: true, columns: predicted):", header]
+        for row, truth in enumerate(codes):
+            cells = [
+                self.correct[truth] if truth == predicted else self.confusions[(truth, predicted)]
+                for predicted in codes
+            ]
+            shown = "".join(f"{cell or '.':>{width}}" for cell in cells)
+            lines.append(f"    {row + 1:>2} {truth:<24} {shown}")
+        return lines
+
     def summary_lines(self, confusions: int = 10) -> list[str]:
         """A printable report: accuracy, recall per category and the top confusions."""
         lines = [
