@@ -2,7 +2,8 @@
 
 ``python -m actions.routing classify``
     Reads JSON lines ``{"text": ...}`` on stdin and writes one JSON line per input line:
-    ``{"category", "agency", "confidence", "alternatives": [{"category", "confidence"}]}``,
+    ``{"category", "agency", "confidence", "alternatives": [{"category", "confidence"}],
+    "national_institution"}`` (the national body the text names, e.g. "PLN", or null),
     or ``{"error": "..."}`` for a bad line (the program carries on; exit code 0).
 ``python -m actions.routing train``
     Trains on the YAML examples and saves the model under ``$CLASSIFIER_MODEL_DIR``.

@@ -26,7 +26,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from actions.routing import dataset
-from actions.routing.normalise import normalise_many
+from actions.routing.institutions import national_institution
+from actions.routing.normalise import normalise, normalise_many
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +56,16 @@ class Prediction:
         agency: The agency code of that category (from the taxonomy file).
         confidence: Probability of `category`, 0..1.
         alternatives: The next most likely ``(category, probability)`` pairs, best first.
+        national_institution: The national body or state company the text names (e.g.
+            ``"BPJS Kesehatan"``, ``"PLN"``, ``"Pertamina"``), or None. The category is
+            still the topic; this lets the bot say honestly who is responsible.
     """
 
     category: str
     agency: str
     confidence: float
     alternatives: list[tuple[str, float]] = field(default_factory=list)
+    national_institution: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI's output format)."""
@@ -71,6 +76,7 @@ class Prediction:
             "alternatives": [
                 {"category": code, "confidence": round(prob, 4)} for code, prob in self.alternatives
             ],
+            "national_institution": self.national_institution,
         }
 
 
@@ -150,9 +156,8 @@ class _Scorer:
             classes=classes,
         )
 
-    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Class probabilities, one row per text (columns follow `classes`)."""
-        normalised = normalise_many(texts)
+    def probabilities(self, normalised: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Class probabilities, one row per normalised text (columns follow `classes`)."""
         scores = (
             self.words.transform(normalised) @ self.word_coef
             + self.chars.transform(normalised) @ self.char_coef
@@ -272,8 +277,12 @@ class CategoryClassifier:
         Returns:
             One ranking per text.
         """
+        return self._rank_normalised(normalise_many(text[:MAX_TEXT_CHARS] for text in texts))
+
+    def _rank_normalised(self, normalised: Sequence[str]) -> list[list[tuple[str, float]]]:
+        """`rank_many` for texts already cut and normalised."""
         scorer = self._fitted_scorer()
-        probabilities = scorer.probabilities([text[:MAX_TEXT_CHARS] for text in texts])
+        probabilities = scorer.probabilities(normalised)
         rankings: list[list[tuple[str, float]]] = []
         for row in probabilities:
             order = np.argsort(-row, kind="stable")
@@ -287,7 +296,8 @@ class CategoryClassifier:
             text: The citizen's message.
 
         Returns:
-            The best category, its agency and confidence, and the runners-up.
+            The best category, its agency and confidence, the runners-up and the
+            national institution the text names (if any).
 
         Raises:
             ValueError: The text is empty or only whitespace.
@@ -295,7 +305,8 @@ class CategoryClassifier:
         """
         if not text or not text.strip():
             raise ValueError("text is empty")
-        ranking = self.rank_many([text])[0]
+        normalised = normalise(text[:MAX_TEXT_CHARS])
+        ranking = self._rank_normalised([normalised])[0]
         best, confidence = ranking[0]
         agency = self.agencies.get(best) or self.agencies.get("lainnya") or TRIAGE_AGENCY
         return Prediction(
@@ -303,6 +314,7 @@ class CategoryClassifier:
             agency=agency,
             confidence=confidence,
             alternatives=ranking[1 : 1 + self.n_alternatives],
+            national_institution=national_institution(normalised, best),
         )
 
     def save(self, path: Path | None = None, *, data_fingerprint: str = "") -> Path:

@@ -147,7 +147,14 @@ def test_predict_returns_a_known_category_with_sorted_distinct_alternatives(
 
 def test_prediction_as_json(classifier: CategoryClassifier) -> None:
     answer = classifier.predict("banjir setinggi lutut di perumahan").to_dict()
-    assert set(answer) == {"category", "agency", "confidence", "alternatives"}
+    assert set(answer) == {
+        "category",
+        "agency",
+        "confidence",
+        "alternatives",
+        "national_institution",
+    }
+    assert answer["national_institution"] is None
     assert all(set(alt) == {"category", "confidence"} for alt in answer["alternatives"])
     json.dumps(answer)
 
