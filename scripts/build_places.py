@@ -57,7 +57,8 @@ def split_name(raw: str) -> tuple[str, list[str]]:
     name = found.group("name").strip()
     alias = (found.group("paren") or found.group("slash") or "").strip()
     name_words, alias_words = name.split(), alias.split()
-    if 0 < len(alias_words) < len(name_words):  # "Sumur Pancing (Pacing)": "Sumur Pacing"
+    partial = not alias.lower().startswith(name_words[0].lower())
+    if partial and 0 < len(alias_words) < len(name_words):  # "Sumur Pancing (Pacing)"
         alias = " ".join(name_words[: len(name_words) - len(alias_words)] + alias_words)
     return name, [alias] if alias else []
 

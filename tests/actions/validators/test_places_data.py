@@ -67,6 +67,7 @@ def test_outside_cities_with_their_kelurahan() -> None:
         ("Sumur Pancing (Pacing)", ("Sumur Pancing", ["Sumur Pacing"])),
         ("Talagahiang/Talagahiyang", ("Talagahiang", ["Talagahiyang"])),
         ("Pinang (Penang)", ("Pinang", ["Penang"])),
+        ("Tipar Jaya (Tiparraya)", ("Tipar Jaya", ["Tiparraya"])),
         ("  Bojong   Nangka ", ("Bojong Nangka", [])),
     ],
 )
