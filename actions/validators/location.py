@@ -20,7 +20,9 @@ from typing import Any, Final
 
 import yaml
 
+from actions.places import gazetteer as _gazetteer
 from actions.places import kecamatan as _kecamatan
+from actions.places.finder import find_place, to_location_match
 from actions.places.kecamatan import (
     AMBIGUOUS_CONFIDENCE,
     CANDIDATE_SIMILARITY,
@@ -96,10 +98,13 @@ def match_location(text: str) -> LocationMatch:
     Args:
         text: Free text such as "depan pasar curug" or "jl raya serang km 20 balaraja".
 
+    It reads desa/kelurahan too (`actions.places.finder.find_place`, which also gives the
+    desa and button choices): "depan kantor desa Bojong Nangka" is Kelapa Dua.
+
     Returns:
         The kecamatan or the outside code, a confidence and, when unsure, candidates.
     """
-    return _kecamatan.match_kecamatan(text)
+    return to_location_match(find_place(text))
 
 
 def locate_point(lat: float, lon: float) -> PointMatch:
@@ -133,9 +138,11 @@ def locate_point(lat: float, lon: float) -> PointMatch:
 def clear_caches() -> None:
     """Forgets the data files read so far, so the next call reads them again.
 
-    For tests that point ``KECAMATAN_FILE`` or ``REGENCY_GEO_FILE`` elsewhere.
+    For tests that point ``KECAMATAN_FILE``, ``PLACES_FILE``, ``PLACE_ALIASES_FILE`` or
+    ``REGENCY_GEO_FILE`` elsewhere.
     """
     _kecamatan.clear_caches()
+    _gazetteer.clear_caches()
     _geo.cache_clear()
 
 
