@@ -284,14 +284,8 @@ def read_attachment_answer(text: str) -> str | None:
     if joined in _NOTHING_WORDS or joined in {"tidakada", "gakada", "gaada", "nggakada"}:
         return NO_ATTACHMENT
     for index, word in enumerate(words):
-        before = words[index - 1] if index else ""
-        if word in _SEND_WORDS | _SEND_VERBS:
-            if before in _ABSENT_NEGATORS or (
-                index > 1
-                and words[index - 2] in _ABSENT_NEGATORS
-                and before in {"bisa", "mau", "usah", "perlu"}
-            ):
-                return NO_ATTACHMENT
+        if word in _SEND_WORDS | _SEND_VERBS and _negated(words, index):
+            return NO_ATTACHMENT
         if word in _SEND_VERBS and any(w in _LATER for w in words[max(0, index - 3) : index]):
             return WILL_SEND
     if any(word in _NOTHING_WORDS for word in words[:3]):
@@ -303,6 +297,15 @@ def read_attachment_answer(text: str) -> str | None:
     if read_yes_no(text) is True:
         return WILL_SEND
     return None
+
+
+def _negated(words: Sequence[str], index: int) -> bool:
+    """Whether the word at `index` is negated: "gk ada", "ga bisa kirim", "gak usah kirim"."""
+    before = words[index - 1] if index else ""
+    if before in _ABSENT_NEGATORS:
+        return True
+    helper = before in {"bisa", "mau", "usah", "perlu"}
+    return helper and index > 1 and words[index - 2] in _ABSENT_NEGATORS
 
 
 def read_no_attachment(text: str) -> bool:
