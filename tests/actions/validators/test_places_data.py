@@ -51,12 +51,27 @@ def test_every_postal_code_has_five_digits() -> None:
 
 
 def test_outside_cities_with_their_kelurahan() -> None:
-    outside = {city["code"]: city for city in _document()["outside"]}
-    assert set(outside) == {"kota_tangerang", "tangerang_selatan"}
-    counts = {code: sum(len(k["desa"]) for k in c["kecamatan"]) for code, c in outside.items()}
-    assert counts == {"kota_tangerang": 104, "tangerang_selatan": 54}
-    assert len(outside["kota_tangerang"]["kecamatan"]) == 13
-    assert len(outside["tangerang_selatan"]["kecamatan"]) == 7
+    outside = {city["name"]: city for city in _document()["outside"]}
+    codes = {name: city["code"] for name, city in outside.items()}
+    assert codes == {
+        "Kota Tangerang": "kota_tangerang",
+        "Kota Tangerang Selatan": "tangerang_selatan",
+        "DKI Jakarta": "elsewhere",
+    }
+    counts = {name: sum(len(k["desa"]) for k in c["kecamatan"]) for name, c in outside.items()}
+    assert counts == {"Kota Tangerang": 104, "Kota Tangerang Selatan": 54, "DKI Jakarta": 267}
+    assert len(outside["Kota Tangerang"]["kecamatan"]) == 13
+    assert len(outside["Kota Tangerang Selatan"]["kecamatan"]) == 7
+
+
+def test_the_rest_of_indonesia_is_listed_by_name() -> None:
+    elsewhere = _document()["elsewhere"]
+    cities, kecamatan = set(elsewhere["cities"]), set(elsewhere["kecamatan"])
+    assert {"Semarang", "Lamongan", "Karawang", "Jakarta Barat", "Serang"} <= cities
+    assert not {"Tangerang", "Tangerang Selatan"} & cities
+    assert {"Padangan", "Cipatat", "Cengkareng"} <= kecamatan
+    assert len(cities) > 480
+    assert len(kecamatan) > 6500
 
 
 @pytest.mark.parametrize(
