@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from lapor_common.sqlite import is_sqlite_url, reading, sqlite_engine
 
 metadata = MetaData()
 
@@ -58,9 +59,11 @@ class PendingStore:
     """The durable queue of submissions waiting for the backend."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine: Engine = create_engine(url, future=True)
+        # SQLite (the embedded default) in WAL mode with a busy timeout; see lapor_common.
+        self._engine: Engine = (
+            sqlite_engine(url) if is_sqlite_url(url) else create_engine(url, future=True)
+        )
+        self._reader = reading(self._engine)  # look-ups take no write lock on SQLite
         metadata.create_all(self._engine)
 
     def add(self, idempotency_key: str, sender_id: str, body: dict[str, Any]) -> None:
@@ -81,7 +84,7 @@ class PendingStore:
 
     def due(self, limit: int = 20) -> list[PendingSubmission]:
         """Submissions not yet accepted by the backend, oldest first."""
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(pending_submissions)
                 .where(pending_submissions.c.submitted_at.is_(None))

@@ -10,28 +10,11 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.types import DateTime, TypeDecorator
 
+from lapor_common.sqlite import DEFAULT_BUSY_TIMEOUT, is_sqlite_url, reading, sqlite_engine
+from lapor_common.timestamps import UTCDateTime
 
-class UTCDateTime(TypeDecorator):  # type: ignore[misc]
-    """A timezone-aware UTC timestamp on every database, SQLite included."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use timezone-aware UTC times")
-        return value.astimezone(dt.timezone.utc)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+__all__ = ["UTCDateTime", "make_engine", "make_session_factory", "session_scope", "utcnow"]
 
 
 def utcnow() -> dt.datetime:
@@ -61,23 +44,28 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 READ_ONLY = "read_only"
 
 
-def make_engine(url: str, pool_size: int = 10, **kwargs: Any) -> Engine:
-    """Create an engine with the right options for SQLite or PostgreSQL."""
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            future=True,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            **kwargs,
+def make_engine(
+    url: str, pool_size: int = 10, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, **kwargs: Any
+) -> Engine:
+    """Create an engine with the right options for SQLite or PostgreSQL.
+
+    On SQLite (`lapor_common.sqlite`) a writer waits at most `busy_timeout` seconds for
+    the lock; sessions from `make_session_factory(..., read_only=True)` take none.
+    """
+    if is_sqlite_url(url):
+        return sqlite_engine(
+            url, busy_timeout=busy_timeout, pool_size=pool_size, foreign_keys=True, **kwargs
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
-        return engine
     if "poolclass" not in kwargs:
         # No pre-ping (a round trip per request): connections are recycled after
         # 5 minutes, and a connection found dead invalidates the pool so that the next
-        # request reconnects.
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=300)
+        # request reconnects. A request waits at most `busy_timeout` for a connection.
+        kwargs.update(
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=300,
+            pool_timeout=busy_timeout,
+        )
     engine = create_engine(url, future=True, **kwargs)
     event.listen(engine, "checkin", _leave_autocommit)
     return engine
@@ -89,7 +77,7 @@ def make_reader_engine(url: str, pool_size: int = 2) -> Engine:
     On SQLite it takes no write lock (no `BEGIN IMMEDIATE`) and changes no pragma, so
     reading never blocks the writer.
     """
-    if url.startswith("sqlite"):
+    if is_sqlite_url(url):
         return create_engine(
             url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
         )
@@ -98,31 +86,22 @@ def make_reader_engine(url: str, pool_size: int = 2) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself so that writers take the lock up front.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # BEGIN IMMEDIATE serialises writers at the start of a transaction instead of
-    # failing with "database is locked" when a reader later upgrades to a writer.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _leave_autocommit(dbapi_connection: Any, _record: Any) -> None:
     # Every connection goes back to the pool in transaction mode, whatever ran on it.
     if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
         dbapi_connection.autocommit = False
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
-    """A session factory bound to `engine` that keeps objects usable after commit."""
-    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+def make_session_factory(engine: Engine, read_only: bool = False) -> sessionmaker:
+    """A session factory bound to `engine` that keeps objects usable after commit.
+
+    With `read_only` its sessions are marked `READ_ONLY` and, on SQLite, begin their
+    transactions DEFERRED: they read a consistent snapshot and never take the write
+    lock, so they cannot hold up writers. They must not write.
+    """
+    bind = reading(engine) if read_only else engine
+    info = {READ_ONLY: True} if read_only else {}
+    factory = sessionmaker(bind=bind, future=True, expire_on_commit=False, info=info)
     event.listen(factory, "after_begin", _read_only_without_transaction)
     return factory
 

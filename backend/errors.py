@@ -8,7 +8,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lapor_common.sqlite import is_busy
 
 logger = logging.getLogger(__name__)
 
@@ -81,19 +84,29 @@ def error_body(
     return {"error": code, "message": message, "details": details or []}
 
 
+#: Seconds a client is asked to wait when the database is busy.
+BUSY_RETRY_AFTER_SECONDS = 2
+BUSY_MESSAGE = (
+    "The database is busy right now and nothing was changed; "
+    "please send the same request again in a few seconds."
+)
+
+
 def error_response(
     request: Request,
     status_code: int,
     code: str,
     message: str,
     details: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """An error in the format of the API the request was for.
 
     Open311 GeoReport v2 clients expect a list of `{code, description}`; the JSON API
     returns `{error, message, details}`.
     """
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+    if status_code == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     if request.url.path.startswith("/open311/"):
         body: object = [{"code": status_code, "description": message}]
     else:
@@ -138,6 +151,14 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(request, exc.status_code, code, message)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if not is_busy(exc):
+            return await _unexpected(request, exc)
+        logger.warning("database busy: %s %s answered 503", request.method, request.url.path)
+        retry = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+        return error_response(request, 503, "database_busy", BUSY_MESSAGE, headers=retry)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -43,6 +43,9 @@ class BackendSettings(BaseSettings):
     verify_deadline_days: int = Field(default=3, env="VERIFY_DEADLINE_WORKING_DAYS")
     followup_deadline_days: int = Field(default=5, env="FOLLOWUP_DEADLINE_WORKING_DAYS")
     db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
+    #: How long a request waits for the database (SQLite's write lock, a pooled
+    #: connection) before it is answered 503 with Retry-After.
+    db_busy_timeout_seconds: float = Field(default=5.0, env="DB_BUSY_TIMEOUT_SECONDS", gt=0, le=60)
     backend_threads: int = Field(default=4, env="BACKEND_THREADS", ge=1, le=64)
     log_level: str = Field(default="INFO", env="LOG_LEVEL")
     redis_url: str = Field(default="", env="REDIS_URL")

@@ -23,6 +23,8 @@ class AppState:
     settings: BackendSettings
     engine: Engine
     sessions: sessionmaker
+    #: Sessions that only read: on SQLite they never take the write lock.
+    read_sessions: sessionmaker
     tracker_engine: Engine
     taxonomy: Taxonomy
     policy: Policy
@@ -33,12 +35,15 @@ class AppState:
     def from_settings(cls, settings: BackendSettings, engine: Engine | None = None) -> AppState:
         """Build the state from settings; `engine` may be given by tests."""
         engine = engine or make_engine(
-            settings.effective_database_url, pool_size=settings.db_pool_size
+            settings.effective_database_url,
+            pool_size=settings.db_pool_size,
+            busy_timeout=settings.db_busy_timeout_seconds,
         )
         return cls(
             settings=settings,
             engine=engine,
             sessions=make_session_factory(engine),
+            read_sessions=make_session_factory(engine, read_only=True),
             # Rasa's conversation store, read by the console; no connection until used.
             tracker_engine=make_reader_engine(settings.effective_tracker_database_url),
             taxonomy=load_taxonomy(settings.categories_file, settings.kecamatan_file),

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from backend.api.deps import app_state, current_principal, db_session
+from backend.api.deps import app_state, current_principal, db_session, read_only_session
 from backend.auth import Principal, Role
 from backend.feedback import Feedback, give_feedback
 from backend.notifications import (
@@ -107,7 +107,7 @@ def put_preference(
 def get_pending_events(
     limit: int = Query(100, ge=1, le=500),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(db_session),
+    session: Session = Depends(read_only_session),
 ) -> EventPage:
     """Outbox events not yet handed on: the notifier's feed when there is no Redis."""
     principal.require(Role.SERVICE)

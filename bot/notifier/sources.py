@@ -111,6 +111,35 @@ class RedisStreamSource:
         await self._redis.xack(self._stream, GROUP, delivery.receipt)  # type: ignore[no-untyped-call]
 
 
+def failure_reason(error: BaseException) -> str:
+    """Why a call to the backend failed, never empty: status and message, or the error.
+
+    httpx's timeouts and connection errors often carry no message of their own.
+    """
+    if isinstance(error, httpx.HTTPStatusError):
+        response = error.response
+        request = error.request
+        detail = ""
+        try:
+            body = response.json()
+            if isinstance(body, dict) and body.get("message"):
+                detail = f": {body['message']}"
+        except ValueError:
+            detail = f": {response.text[:200]}" if response.text else ""
+        retry = response.headers.get("Retry-After")
+        hint = f" (Retry-After {retry} s)" if retry else ""
+        return f"HTTP {response.status_code} from {request.method} {request.url.path}{detail}{hint}"
+    name = type(error).__name__
+    message = str(error).strip()
+    where = ""
+    if isinstance(error, httpx.RequestError):
+        try:
+            where = f" on {error.request.method} {error.request.url.path}"
+        except RuntimeError:  # no request attached
+            where = ""
+    return f"{name}{where}: {message}" if message else f"{name}{where} (no detail given)"
+
+
 class BackendOutboxSource:
     """The embedded default: the backend's unpublished outbox events over its API."""
 
@@ -132,7 +161,7 @@ class BackendOutboxSource:
             if not isinstance(items, list):
                 raise TypeError("events is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("backend events unavailable: %s", exc)
+            logger.warning("backend events unavailable: %s", failure_reason(exc))
             items = []
         deliveries = []
         for item in items:

@@ -16,6 +16,8 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, insert, 
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.exc import IntegrityError
 
+from lapor_common.sqlite import is_sqlite_url, reading, sqlite_engine
+
 metadata = MetaData()
 
 deliveries = Table(
@@ -65,11 +67,16 @@ class DeliveryStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = reading(engine)  # look-ups take no write lock on SQLite
 
     @classmethod
     def from_url(cls, url: str) -> DeliveryStore:
         """Open (and create the table in) the database at `url`."""
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        engine = (
+            sqlite_engine(url)
+            if is_sqlite_url(url)
+            else create_engine(url, future=True, pool_pre_ping=True)
+        )
         metadata.create_all(engine)
         return cls(engine)
 
@@ -119,7 +126,7 @@ class DeliveryStore:
         await asyncio.to_thread(self._finish, event_id, state, message_id, failure)
 
     def _get(self, event_id: str) -> DeliveryRecord | None:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = conn.execute(
                 select(deliveries).where(deliveries.c.event_id == event_id)
             ).one_or_none()
@@ -132,7 +139,7 @@ class DeliveryStore:
         return await asyncio.to_thread(self._get, event_id)
 
     def _find_by_message(self, message_id: str) -> tuple[str, str, str] | None:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = conn.execute(
                 select(
                     deliveries.c.event_id, deliveries.c.sender_id, deliveries.c.tracking_id

@@ -18,7 +18,6 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +30,6 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     create_engine,
-    event,
     insert,
     select,
     update,
@@ -41,9 +39,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from backend.db import UTCDateTime
 from bot.whatsapp.envelope import StatusUpdate
 from bot.whatsapp.window import Clock, utcnow
+from lapor_common.sqlite import is_sqlite_url, reading, sqlite_engine
+from lapor_common.timestamps import UTCDateTime
 
 metadata = MetaData()
 
@@ -114,24 +113,10 @@ class StatusEvent:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`: SQLite in WAL mode with a busy timeout, or a pooled server."""
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+    """An engine for `url`: SQLite as `lapor_common.sqlite` opens it, or a pooled server."""
+    if is_sqlite_url(url):
+        return sqlite_engine(url)
     return create_engine(url, future=True, pool_size=5, max_overflow=10, pool_recycle=300)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def _message(row: Any) -> OutgoingMessage:
@@ -154,6 +139,7 @@ class WhatsAppStore:
 
     def __init__(self, engine: Engine, clock: Clock = utcnow) -> None:
         self._engine = engine
+        self._reader = reading(engine)  # look-ups take no write lock on SQLite
         self._now = clock
 
     @classmethod
@@ -194,7 +180,7 @@ class WhatsAppStore:
         return await asyncio.to_thread(self._last_inbound, wa_id)
 
     def _last_inbound(self, wa_id: str) -> dt.datetime | None:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             query = select(contacts.c.last_inbound_at).where(contacts.c.wa_id == wa_id)
             value: dt.datetime | None = conn.execute(query).scalar()
             return value
@@ -331,7 +317,7 @@ class WhatsAppStore:
         return await asyncio.to_thread(self._outgoing, wamid)
 
     def _outgoing(self, wamid: str) -> OutgoingMessage | None:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             row = (
                 conn.execute(select(outgoing_messages).where(outgoing_messages.c.wamid == wamid))
                 .mappings()
@@ -344,7 +330,7 @@ class WhatsAppStore:
         return await asyncio.to_thread(self._history, wamid)
 
     def _history(self, wamid: str) -> list[StatusEvent]:
-        with self._engine.connect() as conn:
+        with self._reader.connect() as conn:
             rows = conn.execute(
                 select(status_events)
                 .where(status_events.c.wamid == wamid)

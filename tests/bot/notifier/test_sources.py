@@ -438,3 +438,62 @@ async def test_a_refused_ack_raises(
     event = ReportEvent.from_payload(event_payload("e1"))
     with pytest.raises(httpx.HTTPStatusError):
         await source.ack(Delivery(event, "e1"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (
+            lambda r: httpx.Response(
+                503,
+                json={"error": "database_busy", "message": "The database is busy."},
+                headers={"Retry-After": "2"},
+            ),
+            "HTTP 503 from GET /api/v1/events/pending: The database is busy. (Retry-After 2 s)",
+        ),
+        (
+            lambda r: httpx.Response(502, text="Bad Gateway"),
+            "HTTP 502 from GET /api/v1/events/pending: Bad Gateway",
+        ),
+    ],
+    ids=["503-json", "502-text"],
+)
+async def test_a_failing_feed_is_logged_with_its_status_and_message(
+    outbox_http: tuple[FakeOutbox, BackendOutboxSource],
+    sleeps: SleepRecorder,
+    caplog: pytest.LogCaptureFixture,
+    reply: Callable[[httpx.Request], httpx.Response],
+    expected: str,
+) -> None:
+    fake, source = outbox_http
+    fake.reply = reply
+    with caplog.at_level("WARNING", logger=sources.logger.name):
+        await source.next_batch(10, wait_seconds=1.0)
+    assert [r.getMessage() for r in caplog.records] == [f"backend events unavailable: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (httpx.ReadTimeout(""), "ReadTimeout on GET /api/v1/events/pending (no detail given)"),
+        (httpx.ConnectError("refused"), "ConnectError on GET /api/v1/events/pending: refused"),
+    ],
+    ids=["timeout-without-message", "connect"],
+)
+async def test_an_unreachable_feed_is_logged_with_the_error(
+    outbox_http: tuple[FakeOutbox, BackendOutboxSource],
+    sleeps: SleepRecorder,
+    caplog: pytest.LogCaptureFixture,
+    error: httpx.RequestError,
+    expected: str,
+) -> None:
+    fake, source = outbox_http
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        error.request = request
+        raise error
+
+    fake.reply = fail
+    with caplog.at_level("WARNING", logger=sources.logger.name):
+        await source.next_batch(10, wait_seconds=1.0)
+    assert [r.getMessage() for r in caplog.records] == [f"backend events unavailable: {expected}"]
