@@ -120,8 +120,11 @@ def build(data: Mapping[str, Sequence[Mapping[str, Any]]], version: str) -> dict
         for city in provinces[0]["kabupaten"]:
             if city["kab_kota"] in ours:
                 continue
-            cities.add(_city_name(str(city["kab_kota"])))
-            kecamatan_names.update(split_name(str(k["kec"]))[0] for k in city["kecamatan"])
+            name, aliases = split_name(_city_name(str(city["kab_kota"])))
+            cities.update([name, *aliases])
+            for kecamatan in city["kecamatan"]:
+                name, aliases = split_name(str(kecamatan["kec"]))
+                kecamatan_names.update([name, *aliases])
     return {
         "source": {"package": PACKAGE, "version": version, "licence": "MIT"},
         "regency": {"name": REGENCY, "kecamatan": _kecamatan(_city(kabupaten, REGENCY))},

@@ -228,6 +228,8 @@ def _spelling_hits(spelling: _Spelling, words: list[str], parts: list[int]) -> l
             distance = OSA.distance(candidate, spelling.joined, score_cutoff=spelling.edits)
             if distance > spelling.edits:
                 continue
+            if distance and _kecamatan.is_name_elsewhere(words[start : start + n]):
+                continue  # a place elsewhere ("pesanggrahan"), not a typo of ours
             end = start + n
             if not _counts(spelling, distance > 0, words, parts, (start, end)):
                 continue

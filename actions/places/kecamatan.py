@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +40,7 @@ from typing import Any, Final
 import yaml
 from rapidfuzz.distance import OSA
 
+from actions.places import data
 from actions.places.words import normalise_segments, normalise_words
 
 #: Outside codes.
@@ -75,6 +76,13 @@ _ALONE_CUE: Final = "alone"
 _COMMON_WORD_NAMES: Final = frozenset(
     {"jambe", "kemiri", "kresek", "curug", "dadap", "bitung", "jayanti"}
 )
+#: Regencies and cities elsewhere whose names are ordinary words or ours in another sense.
+_ORDINARY_CITIES: Final = frozenset(
+    {"kuningan", "ketapang", "karanganyar", "jombang", "kotabaru", "pematangsiantar",
+     "sawahlunto", "belitung", "batanghari", "banjarbaru", "pariaman", "sukamara"}
+)  # fmt: skip
+#: City names never read as a place elsewhere ("serang": Jl. Raya Serang; see above).
+_NOT_CITIES: Final = frozenset({"serang", "tangerang", "tangerangselatan", "jakarta"})
 #: Names one typo away from a common word: matched exactly only.
 _EXACT_ONLY_NAMES: Final = frozenset({"solear", "bogor", "depok", "benda", "setu", "lebak"})
 
@@ -311,6 +319,8 @@ def clear_caches() -> None:
     """Forgets the kecamatan file read so far (for tests that set ``KECAMATAN_FILE``)."""
     _kecamatan_data.cache_clear()
     _patterns.cache_clear()
+    _names_elsewhere.cache_clear()
+    _our_desa_spellings.cache_clear()
 
 
 # --- text matching -------------------------------------------------------------------
@@ -341,6 +351,8 @@ def _find_hits(words: list[str], parts: list[int]) -> list[_Hit]:
                 if abs(len(candidate) - len(target)) > allowed:
                     continue
                 distance = OSA.distance(candidate, target, score_cutoff=allowed)
+                if distance and is_name_elsewhere(words[start : start + n]):
+                    continue  # "lamongan" is a regency, not a typo of Panongan
                 if distance <= allowed:
                     score = 1.0 - distance / max(len(candidate), len(target))
                     hits.append(_make_hit(pattern, words, parts, (start, start + n), score))
@@ -512,7 +524,66 @@ def _patterns() -> tuple[_Pattern, ...]:
     for spelling, code, cue in _OUTSIDE_PLACES:
         pattern = _pattern(spelling, code, outside=True, official=False, cue=cue)
         patterns.setdefault((pattern.joined, code), pattern)
+    ours = {joined for joined, _ in patterns} | _our_desa_spellings()
+    for city in data.elsewhere_names()[0]:
+        pattern = _city_pattern(city)
+        if pattern.joined not in ours and pattern.joined not in _NOT_CITIES:
+            patterns.setdefault((pattern.joined, ELSEWHERE), pattern)
     return tuple(patterns.values())
+
+
+def _city_pattern(city: str) -> _Pattern:
+    """A regency or city elsewhere in Indonesia: exact only; short names need a place cue.
+
+    "Purwakarta", "Lamongan" count anywhere; "Malang", "Batu", "Tegal", "Padang" (also
+    ordinary words) and names of several words only after "di", "kota", ... or alone.
+    """
+    words = tuple(normalise_words(city))
+    joined = "".join(words)
+    anywhere = len(words) == 1 and len(joined) >= 7 and joined not in _ORDINARY_CITIES
+    cue = _NO_CUE if anywhere else _PLACE_CUE
+    return _Pattern(words, ELSEWHERE, outside=True, official=False, fuzzy=False, cue=cue)
+
+
+def is_name_elsewhere(words: Sequence[str]) -> bool:
+    """Whether words are the name of a regency, city or kecamatan elsewhere in Indonesia.
+
+    A typo-tolerant match never reads such a name as one of ours. Also true when one of
+    several words (of 5 letters or more) is such a name ("kota semarang").
+
+    Args:
+        words: Normalised words.
+
+    Returns:
+        Whether they name a place elsewhere.
+    """
+    names = _names_elsewhere()
+    if "".join(words) in names:
+        return True
+    return len(words) > 1 and any(len(word) >= 5 and word in names for word in words)
+
+
+@functools.lru_cache(maxsize=1)
+def _names_elsewhere() -> frozenset[str]:
+    """Joined names of every regency, city and kecamatan elsewhere, less ours."""
+    cities, kecamatan = data.elsewhere_names()
+    names = {"".join(normalise_words(name)) for name in (*cities, *kecamatan)}
+    ours = {"".join(normalise_words(name)) for name in kecamatan_names()}
+    return frozenset(names - ours - _our_desa_spellings())
+
+
+@functools.lru_cache(maxsize=1)
+def _our_desa_spellings() -> frozenset[str]:
+    """Joined names of the desa/kelurahan of the regency and the two cities (data/places.yaml)."""
+    document = data.places_document()
+    cities = [document.get("regency") or {}, *(document.get("outside") or [])]
+    return frozenset(
+        "".join(normalise_words(str(desa["name"])))
+        for city in cities
+        if city.get("code") != ELSEWHERE
+        for kecamatan in city.get("kecamatan") or []
+        for desa in kecamatan.get("desa") or []
+    )
 
 
 def _pattern(

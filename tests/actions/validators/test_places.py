@@ -13,6 +13,7 @@ from actions.places.finder import PlaceChoice, PlaceMatch, find_place, to_locati
 from actions.validators import location
 from actions.validators.location import (
     AMBIGUOUS_CONFIDENCE,
+    ELSEWHERE,
     KOTA_TANGERANG,
     TANGERANG_SELATAN,
     LocationMatch,
@@ -298,3 +299,34 @@ def test_an_alias_of_an_unknown_desa_is_reported(other_aliases_file: Path) -> No
     other_aliases_file.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ValueError, match="Nowhere"):
         find_place("nw")
+
+
+@pytest.mark.parametrize(
+    ("text", "desa"),
+    [
+        ("lamongan", None),  # not a typo of Panongan
+        ("karawang", None),  # not a typo of Karawaci (Kota Tangerang)
+        ("kota semarang", None),  # not Kota Serang read with a typo
+        ("kecamatan padangan kabupaten bojonegoro", None),  # not Pagedangan
+        ("purwakarta", None),
+        ("saya tinggal di tegal", None),
+        ("duri kosambi, cengkareng", "Duri Kosambi"),  # Jakarta, not Kec. Kosambi
+        ("pesanggrahan", "Pesanggrahan"),  # Jakarta, not Pasanggrahan (Solear) with a typo
+    ],
+)
+def test_places_elsewhere_in_indonesia(text: str, desa: str | None) -> None:
+    match = find_place(text)
+    assert _summary(match) == (None, desa, ELSEWHERE)
+
+
+def test_a_city_name_that_is_an_ordinary_word_needs_a_place_word() -> None:
+    assert find_place("di malang").outside == ELSEWHERE
+    assert find_place("nasib malang sekali").outside is None
+
+
+def test_a_near_miss_in_a_long_text_needs_a_place_word() -> None:
+    text = "taman di dekat kantor semarang timur sudah banyak pedagang kaki lima yang berjualan"
+    assert find_place(text).kecamatan is None  # "semarang timur" is not Sepatan Timur
+    assert find_place("tigaraska").kecamatan == "Tigaraksa"  # a short answer
+    long_with_place_word = "jalan rusak parah sudah lama tidak diperbaiki di daerah cikupaa"
+    assert find_place(long_with_place_word).kecamatan == "Cikupa"
