@@ -425,3 +425,82 @@ ENGLISH_WORDS: Final[Mapping[str, str]] = MappingProxyType(
         "tax": "pajak",
     }
 )
+
+#: Old, regional or shortened names of public services and the words citizens use for
+#: them, mapped to the current standard term. The original word is kept in front so that
+#: both spellings share features (``askes`` -> ``askes bpjs kesehatan``).
+SERVICE_TERMS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        # health insurance (BPJS Kesehatan and its predecessors)
+        "askes": "askes bpjs kesehatan",
+        "jamkesmas": "jamkesmas bpjs kesehatan",
+        "jamkesda": "jamkesda jaminan kesehatan daerah",
+        "bpjskes": "bpjs kesehatan",
+        "ugd": "igd",
+        "pukesmas": "puskesmas",
+        "rsu": "rsud rumah sakit",
+        # employment insurance (BPJS Ketenagakerjaan)
+        "bpjstk": "bpjs ketenagakerjaan",
+        "bpjamsostek": "bpjs ketenagakerjaan",
+        "jamsostek": "jamsostek bpjs ketenagakerjaan",
+        "eklaim": "e klaim",
+        "kpj": "kpj bpjs ketenagakerjaan",
+        # social aid
+        "raskin": "raskin bansos beras",
+        "rastra": "rastra bansos beras",
+        "blsm": "blsm bansos",
+        "blt": "blt bansos",
+        "kps": "kps kartu perlindungan sosial bansos",
+        "kks": "kks kartu sejahtera bansos",
+        # education
+        "bidikmisi": "bidikmisi beasiswa",
+        "ijasah": "ijazah",
+        "unbk": "unbk ujian sekolah",
+        "anbk": "anbk ujian sekolah",
+        # traffic and transport
+        "lalin": "lalu lintas",
+        "lantas": "lalu lintas",
+        "lakalantas": "kecelakaan lalu lintas",
+        "bangjo": "lampu merah",
+        "brt": "bus brt",
+        "busway": "bus busway",
+        "damri": "bus damri",
+        "trafficlight": "lampu merah",
+        # civil registration
+        "akte": "akta",
+        "blanko": "blangko",
+        "belanko": "blangko",
+        "ektp": "e ktp",
+        "capil": "dukcapil",
+        "disdukcapil": "dukcapil",
+        "dispendukcapil": "dukcapil",
+        "dispenduk": "dukcapil",
+        "suket": "surat keterangan",
+        # buildings and permits
+        "imb": "imb izin bangunan pbg",
+        # courtesy and time words frequent in reports
+        "tks": "terima kasih",
+        "trmksh": "terima kasih",
+        "trimakasih": "terima kasih",
+        "terimakasih": "terima kasih",
+        "tlp": "telepon",
+        "telp": "telepon",
+        "nopember": "november",
+        "pemkot": "pemerintah kota",
+        "yth": "yang terhormat",
+        "ytk": "yang terhormat",
+    }
+)
+
+#: Indonesian multi-word expressions, replaced before tokenisation like `ENGLISH_PHRASES`.
+SERVICE_PHRASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "mati lampu": "listrik padam",
+        "orang gila": "odgj orang gila",
+        "gangguan jiwa": "odgj gangguan jiwa",
+        "kartu indonesia sehat": "kis bpjs kesehatan",
+        "kartu indonesia pintar": "kip kartu indonesia pintar",
+        "jaminan hari tua": "jht jaminan hari tua",
+        "lampu lalu lintas": "lampu merah",
+    }
+)

@@ -10,17 +10,23 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
-from actions.routing.lexicon import ABBREVIATIONS, ENGLISH_PHRASES, ENGLISH_WORDS
+from actions.routing.lexicon import (
+    ABBREVIATIONS,
+    ENGLISH_PHRASES,
+    ENGLISH_WORDS,
+    SERVICE_PHRASES,
+    SERVICE_TERMS,
+)
 
 _URL_RE: Final = re.compile(r"https?://\S+|www\.\S+")
 _REPEATED_LETTER_RE: Final = re.compile(r"([a-z])\1{2,}")
 _TOKEN_RE: Final = re.compile(r"[a-z0-9]+")
 _REDUPLICATION_RE: Final = re.compile(r"^([a-z]{2,})2$")
 _DIGIT_LETTER_RE: Final = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
-_ENGLISH_PHRASE_RE: Final = re.compile(
-    r"\b(?:"
-    + "|".join(re.escape(p) for p in sorted(ENGLISH_PHRASES, key=len, reverse=True))
-    + r")\b"
+#: English and Indonesian multi-word expressions with their replacements.
+_PHRASES: Final = {**SERVICE_PHRASES, **ENGLISH_PHRASES}
+_PHRASE_RE: Final = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(_PHRASES, key=len, reverse=True)) + r")\b"
 )
 
 
@@ -31,10 +37,11 @@ def expand_abbreviation(token: str) -> str:
         token: A single lower-case token such as ``"yg"`` or ``"jln"``.
 
     Returns:
-        The expansion (possibly several words, e.g. ``"terima kasih"``), or the token
-        itself when it is not a known abbreviation.
+        The expansion (possibly several words, e.g. ``"terima kasih"``), also for old or
+        regional names of services (``"askes"`` -> ``"askes bpjs kesehatan"``), or the
+        token itself when it is not a known abbreviation.
     """
-    return ABBREVIATIONS.get(token, token)
+    return ABBREVIATIONS.get(token) or SERVICE_TERMS.get(token, token)
 
 
 def translate_english(token: str) -> str:
@@ -68,7 +75,9 @@ def normalise(text: str) -> str:
     Lower-cases (Unicode-aware), drops URLs, shortens stretched letters (``gelaaap`` ->
     ``gelap``), expands reduplication (``anak2`` -> ``anak anak``), separates glued
     numbers (``3bln`` -> ``3 bulan``), expands common abbreviations (``yg`` ->
-    ``yang``, ``gk`` -> ``tidak``, ``jln`` -> ``jalan``) and maps English complaint
+    ``yang``, ``gk`` -> ``tidak``, ``jln`` -> ``jalan``) and old or regional service
+    names (``askes`` -> ``askes bpjs kesehatan``, ``bangjo`` -> ``lampu merah``,
+    ``mati lampu`` -> ``listrik padam``) and maps English complaint
     words onto Indonesian ones (``street light`` -> ``lampu jalan``, ``garbage`` ->
     ``sampah``). Punctuation is removed.
 
@@ -82,7 +91,7 @@ def normalise(text: str) -> str:
     folded = _URL_RE.sub(" ", folded)
     folded = _REPEATED_LETTER_RE.sub(r"\1", folded)
     folded = " ".join(_TOKEN_RE.findall(folded))
-    folded = _ENGLISH_PHRASE_RE.sub(lambda m: ENGLISH_PHRASES[m.group(0)], folded)
+    folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(0)], folded)
     words: list[str] = []
     for token in folded.split():
         for part in _split_token(token):
