@@ -2,7 +2,9 @@
 
 The entry point is `parse_incident_date`: it tries hand-written rules first (fast, and
 right about Indonesian habits such as "kemarin lusa" or "minggu lalu"), then falls back to
-dateparser, which is created lazily on first use because it is slow to import.
+dateparser, which is created lazily on first use because it is slow to import. For dates
+the citizen only roughly knows ("minggu lalu", "awal agustus", "lupa"), with a precision to
+store, use `actions.validators.approximate_dates.read_incident_date`, which builds on it.
 
 Choices for ambiguous phrases (the tests pin every one of them):
 
