@@ -43,6 +43,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You are not allowed to open this page.",
     ),
     "not_found": ("Halaman atau data tidak ditemukan.", "Page or record not found."),
+    "database_busy": (
+        "Sistem sedang sibuk dan tidak ada yang diubah. Tunggu beberapa detik, lalu muat "
+        "ulang halaman atau kirim formulir lagi.",
+        "The system is busy and nothing was changed. Wait a few seconds, then reload the "
+        "page or send the form again.",
+    ),
     "error_title": ("Terjadi kesalahan", "Something went wrong"),
     "back": ("Kembali", "Back"),
     "filter": ("Saring", "Filter"),

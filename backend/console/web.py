@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,10 +23,11 @@ from backend.auth import Principal, Role
 from backend.console import i18n
 from backend.console.audit import Actor
 from backend.console.sessions import ActiveSession, SessionPolicy, csrf_matches, load_session
-from backend.errors import ApiError
+from backend.errors import BUSY_RETRY_AFTER_SECONDS, ApiError
 from backend.models import User
 from backend.settings import BackendSettings
 from backend.state import AppState
+from lapor_common.sqlite import is_busy
 
 PREFIX = "/admin"
 SESSION_COOKIE = "lapor_console"
@@ -238,6 +240,7 @@ def install_console_errors(app: FastAPI) -> None:
     """Console errors become pages (the JSON API keeps its JSON errors)."""
     api_error = app.exception_handlers[ApiError]
     http_error = app.exception_handlers[StarletteHTTPException]
+    database_error = app.exception_handlers[SQLAlchemyError]
 
     @app.exception_handler(LoginRequiredError)
     async def _login(request: Request, _exc: LoginRequiredError) -> Response:
@@ -259,6 +262,14 @@ def install_console_errors(app: FastAPI) -> None:
         if _is_console(request):
             return _error_page(request, exc.status_code, message=exc.message)
         return await _call(api_error, request, exc)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> Response:
+        if _is_console(request) and is_busy(exc):
+            page = _error_page(request, 503, "database_busy")
+            page.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+            return page
+        return await _call(database_error, request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -57,7 +58,9 @@ def busy_engine(sqlite_file: str) -> Iterator[Engine]:
 @pytest.fixture
 def busy_app(busy_engine: Engine, tmp_path: Path) -> FastAPI:
     """A backend app of its own on that engine (the tests add routes to it)."""
-    settings = make_settings(tmp_path, db_busy_timeout_seconds=BUSY_TIMEOUT)
+    settings = make_settings(
+        tmp_path, db_busy_timeout_seconds=BUSY_TIMEOUT, console_cookie_secure=False
+    )
     return create_app(settings, AppState.from_settings(settings, engine=busy_engine))
 
 
@@ -311,3 +314,23 @@ async def test_a_cancelled_request_rolls_back_and_returns_the_connection(
     await wait_until_released(sqlite_file, busy_engine)
     assert count_rows(busy_engine, NotificationPreference) == 0
     assert sent == []  # nothing was answered
+
+
+async def test_a_busy_database_is_a_page_in_the_console(
+    busy_client: httpx.AsyncClient, outside: OutsideWriter
+) -> None:
+    form = await busy_client.get("/admin/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    outside.lock()
+    try:
+        response = await busy_client.post(
+            "/admin/login",
+            data={"username": "admin", "password": "whatever", "csrf_token": token[1]},
+        )
+    finally:
+        outside.release()
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["Retry-After"] == "2"
+    assert "Sistem sedang sibuk dan tidak ada yang diubah" in response.text
