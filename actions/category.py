@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import is_english
+from actions.forms.base import QUESTION_SENT
 from actions.routing.dataset import CategoryInfo
 from actions.services import get_services
 
@@ -39,6 +40,8 @@ class ActionAskComplaintCategory(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Show suggestions (or every category after the citizen declined them)."""
+        if tracker.get_slot(QUESTION_SENT):
+            return [SlotSet(QUESTION_SENT, False)]
         services = get_services()
         categories = services.categories
         english = is_english(tracker)

@@ -6,6 +6,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.validators.answers import read_yes_no
+
 #: Intents that interrupt a form instead of answering its question.
 INTERRUPTING_INTENTS = frozenset(
     {
@@ -78,3 +80,21 @@ def language_of(tracker: Tracker) -> str:
 def is_english(tracker: Tracker) -> bool:
     """Whether the conversation is in English."""
     return bool(tracker.get_slot("language") == "en")
+
+
+def is_payload(text: str) -> bool:
+    """Whether `text` is a button payload ("/affirm") rather than typed words."""
+    return text.startswith("/")
+
+
+def yes_or_no(tracker: Tracker) -> bool | None:
+    """The latest message as the answer to a yes/no question, or None when it is neither.
+
+    Typed words are read first (regional words included: "leres", "muhun", "mboten");
+    a button or a message the NLU read as affirm/deny counts too.
+    """
+    text = latest_text(tracker)
+    said = read_yes_no(text) if text and not is_payload(text) else None
+    if said is not None:
+        return said
+    return {"affirm": True, "deny": False}.get(latest_intent(tracker) or "")

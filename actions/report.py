@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,12 +18,12 @@ from actions.conversation import (
     latest_text,
     metadata,
 )
-from actions.forms.complaint_form import slots_for
+from actions.forms.asking import date_label
+from actions.forms.complaint_form import needed_slots
 from actions.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 from actions.services import get_services
 from actions.submission import clear_draft
-from actions.validators.dates import format_date_en, format_date_id
-from actions.validators.emergency import looks_like_emergency
+from actions.validators.emergency import in_danger_now
 
 #: Which slots a correction of each field clears.
 FIELD_SLOTS: dict[str, tuple[str, ...]] = {
@@ -40,11 +40,33 @@ FIELD_SLOTS: dict[str, tuple[str, ...]] = {
         "complaint_kecamatan",
         "location_draft",
     ),
-    "incident_date": ("incident_date",),
+    "incident_date": ("incident_date", "incident_date_precision"),
     "privacy": ("privacy",),
     "attachments": ("attachments",),
 }
 SUMMARY_DESCRIPTION_CHARS = 300
+#: Words naming each field in a correction ("ubah lokasi", "eh tanggalnya salah").
+_FIELD_WORDS: tuple[tuple[str, str], ...] = (
+    ("complaint_location", r"lokasi\w*|alamat\w*|tempat\w*|location|address|place"),
+    ("incident_date", r"tanggal\w*|tgl\w*|waktu\w*|kapan|jam\w*|date|when|time"),
+    ("complaint_category", r"kategori\w*|category"),
+    ("privacy", r"privasi\w*|privacy|anonim\w*|rahasia\w*|publik"),
+    ("attachments", r"foto\w*|lampiran\w*|bukti\w*|gambar\w*|video\w*|photo\w*|attachment\w*"),
+    (
+        "complaint_description",
+        r"uraian\w*|deskripsi\w*|cerita\w*|keterangan\w*|kronologi\w*|isi laporan\w*|"
+        r"description",
+    ),
+)
+#: Words of a correction that are not its new value.
+_CORRECTION_WORDS = re.compile(
+    r"\b(?:eh|ehh|oh|maaf|mohon|tolong|pak|bu|kak|min|mau|ingin|saya|sy|aku|ubah|ganti|"
+    r"gantiin|edit|ralat|koreksi|revisi|benerin|perbaiki|salah|keliru|bukan|harusnya|"
+    r"seharusnya|mestinya|semestinya|sebenarnya|sebenernya|yang|yg|benar|bener|betul|jadi|"
+    r"nya|ya|dong|deh|sih|itu|ini|tadi|change|the|is|wrong|should|be|it|was|actually|"
+    r"please|to|fix|update|correct|nih|kok|aja|saja|kejadian|kejadiannya)\b",
+    re.IGNORECASE,
+)
 
 
 def has_draft(tracker: Tracker) -> bool:
@@ -78,9 +100,9 @@ class ActionStartReport(Action):
         report_type = entity_value(tracker, "report_type")
         if report_type:
             events.append(SlotSet("report_type", report_type))
-        if intent == "report_problem":
+        if intent in ("report_problem", "emergency"):
             text = latest_text(tracker)
-            if looks_like_emergency(text):
+            if intent == "report_problem" and in_danger_now(text):
                 # The first reply to danger is always "call 112 now"; the report may follow.
                 dispatcher.utter_message(response="utter_emergency")
             events.append(SlotSet("report_type", report_type or "complaint"))
@@ -102,11 +124,17 @@ class ActionShowSummary(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Utter the summary with Send / Change / Cancel buttons."""
-        needed = slots_for(tracker.get_slot("report_type"))
-        if any(tracker.get_slot(slot) is None for slot in needed):
+        if not report_complete(tracker):
             return []  # paused or discarded: the form already said why
         dispatcher.utter_message(response="utter_summary", **summary_values(tracker))
-        return []
+        return [SlotSet("awaiting_confirmation", True)]
+
+
+def report_complete(tracker: Tracker) -> bool:
+    """Whether every slot the report needs is filled."""
+    if not tracker.get_slot("complaint_description"):
+        return False
+    return all(tracker.get_slot(slot) is not None for slot in needed_slots(tracker))
 
 
 def summary_values(tracker: Tracker) -> dict[str, Any]:
@@ -120,8 +148,11 @@ def summary_values(tracker: Tracker) -> dict[str, Any]:
         location = f"{location} (Kec. {kecamatan})"
     date_text = "-"
     if tracker.get_slot("incident_date"):
-        day = dt.date.fromisoformat(tracker.get_slot("incident_date"))
-        date_text = format_date_en(day) if language == "en" else format_date_id(day)
+        date_text = date_label(
+            tracker.get_slot("incident_date"), tracker.get_slot("incident_date_precision"), language
+        )
+    elif tracker.get_slot("incident_date_precision") == "unknown":
+        date_text = UNKNOWN_DATE[language]
     return {
         "report_type_label": label(REPORT_TYPE_LABELS, tracker.get_slot("report_type"), language),
         "description": shorten(
@@ -135,8 +166,32 @@ def summary_values(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+#: How a date the citizen does not remember is shown.
+UNKNOWN_DATE = {"id": "tidak diingat pelapor", "en": "not remembered"}
+
+
+def field_named(text: str) -> str | None:
+    """The report field a correction names ("eh tanggalnya salah" -> incident_date)."""
+    for field, words in _FIELD_WORDS:
+        if re.search(rf"\b(?:{words})\b", text, re.IGNORECASE):
+            return field
+    return None
+
+
+def correction_value(text: str, field: str) -> str | None:
+    """The new value a correction brings along ("lokasinya harusnya di Curug" -> "di Curug")."""
+    words = dict(_FIELD_WORDS)[field]
+    rest = re.sub(rf"\b(?:{words})\b", " ", text, flags=re.IGNORECASE)
+    rest = _CORRECTION_WORDS.sub(" ", rest)
+    rest = " ".join(re.sub(r"[,.!?;:]+", " ", rest).split())
+    if field == "complaint_location":
+        rest = re.sub(r"^(?:di|ke|in|at)\b\s*", "", rest, flags=re.IGNORECASE)
+    return rest if sum(c.isalpha() for c in rest) >= 3 else None
+
+
 class ActionChangeField(Action):
-    """Clears one answer ("ubah lokasi"); the rules then go back to the form to ask it."""
+    """Clears one answer ("ubah lokasi") and goes back to the form to ask it again, or
+    takes the new value given with it ("lokasinya harusnya di Curug")."""
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -146,15 +201,38 @@ class ActionChangeField(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Clear the named field (a new report starts when there is none in progress)."""
-        field = tracker.get_slot("field_to_change") or entity_value(tracker, "field")
+        text = latest_text(tracker)
+        typed = not text.startswith("/")
+        field = entity_value(tracker, "field") or tracker.get_slot("field_to_change")
+        if typed:
+            field = field_named(text) or field
         done = SlotSet("field_to_change", None)
         if not has_draft(tracker):
             dispatcher.utter_message(response="utter_no_draft")
-            return [done, SlotSet("report_draft_id", uuid.uuid4().hex)]
+            return [
+                done,
+                SlotSet("report_draft_id", uuid.uuid4().hex),
+                FollowupAction("complaint_form"),
+            ]
         if field not in FIELD_SLOTS:
+            dispatcher.utter_message(response="utter_ask_which_field")
             return [done]
         events: list[EventType] = [SlotSet(slot, None) for slot in FIELD_SLOTS[field]]
-        events += [SlotSet("invalid_attempts", 0), done]
+        suggestions = dict(tracker.get_slot("suggestions") or {})
+        suggestions.pop(field, None)
+        value = correction_value(text, field) if typed else None
+        privacy = entity_value(tracker, "privacy")
+        if field == "privacy" and privacy:
+            value = str(privacy)
+        events += [
+            SlotSet("invalid_attempts", 0),
+            SlotSet("awaiting_confirmation", False),
+            SlotSet("suggestions", suggestions),
+            SlotSet("question_sent", False),
+            SlotSet("pending_answer", value),
+            done,
+            FollowupAction("complaint_form"),
+        ]
         return events
 
 
@@ -172,8 +250,28 @@ class ActionConfirmCancel(Action):
         if not has_draft(tracker) and not tracker.get_slot("report_draft_id"):
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
+        if asks_if_sent(latest_text(tracker)) and report_complete(tracker):
+            # "jadi laporan saya udh terkirim blm?" is a question, not a cancel.
+            dispatcher.utter_message(response="utter_summary_reminder")
+            return [SlotSet("awaiting_confirmation", True)]
         dispatcher.utter_message(response="utter_confirm_cancel")
-        return []
+        return [SlotSet("awaiting_confirmation", False)]
+
+
+_ASKS_IF_SENT = re.compile(
+    r"\b(?:terkirim|kekirim|dikirim|kirim|masuk|diterima|tercatat|sent|submitted|received)\b"
+    r".*(?:\b(?:blm|belum|udah|udh|sudah|sdh|yet|ga|gak|nggak|tidak)\b|\?)"
+    r"|\b(?:blm|belum|udah|udh|sudah|sdh|already)\b.{0,20}"
+    r"\b(?:terkirim|kekirim|dikirim|masuk|diterima|tercatat|sent|submitted)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_if_sent(text: str) -> bool:
+    """Whether the message asks if the report has been sent ("udh terkirim blm?")."""
+    return bool(_ASKS_IF_SENT.search(text)) and not re.search(
+        r"\b(?:batal\w*|cancel\w*|hapus|buang)\b", text, re.IGNORECASE
+    )
 
 
 class ActionCancelReport(Action):
@@ -206,3 +304,18 @@ class ActionResumeReport(Action):
             dispatcher.utter_message(response="utter_resume_form")
             return [SlotSet("invalid_attempts", 0)]
         return [SlotSet("report_draft_id", uuid.uuid4().hex), SlotSet("invalid_attempts", 0)]
+
+
+class ActionRemindSummary(Action):
+    """At the summary, anything but send/change/cancel: the report is not sent yet."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_remind_summary"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Say the report waits for "Kirim", with the summary's buttons."""
+        dispatcher.utter_message(response="utter_summary_reminder")
+        return []

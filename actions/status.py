@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendUnavailable, ReportNotFound
-from actions.conversation import answer_text, entity_value, language_of
+from actions.conversation import answer_text, entity_value, language_of, latest_text
 from actions.labels import STATUS_LABELS, label
 from actions.services import get_services
 from actions.validators.dates import format_date_en, format_date_id
@@ -21,6 +22,38 @@ from backend.tracking import normalise_tracking_id
 
 MY_REPORTS_LIMIT = 5
 NO_NOTE = {"id": "belum ada catatan petugas", "en": "no officer note yet"}
+#: A tracking ID's shape, whatever its year: prefix, four-digit year, sequence.
+_WELL_FORMED = re.compile(r"^\s*([A-Za-z]{2,6})[-\s]?(\d{4})[-\s]?(\d{1,9})\s*$")
+_ID_IN_TEXT = re.compile(r"\b([A-Za-z]{2,6})[- ]?(\d{4})[- ]?(\d{1,9})\b")
+#: "the report I just filed": the latest report of this chat.
+_LATEST = re.compile(
+    r"\b(tadi|barusan|baru saja|terakhir|kemarin|td|tdi|yg tadi|yang tadi|itu|just now|"
+    r"latest|last|just (?:filed|sent|made)|my report)\b",
+    re.IGNORECASE,
+)
+
+
+def canonical_id(text: str) -> str | None:
+    """A well-formed tracking ID in canonical form (any year), or None.
+
+    "tng2026000123" -> "TNG-2026-000123"; "TNG-1999-999999" is well formed too (the
+    backend then says it does not exist).
+    """
+    known = normalise_tracking_id(text)
+    if known is not None:
+        return known
+    match = _WELL_FORMED.match(text) or _ID_IN_TEXT.search(text)
+    if match is None:
+        return None
+    prefix, year, sequence = match.groups()
+    if int(sequence) == 0:
+        return None
+    return f"{prefix.upper()}-{year}-{int(sequence):06d}"
+
+
+def means_latest_report(text: str) -> bool:
+    """Whether a status question points at the report just filed ("laporan saya tadi")."""
+    return bool(_LATEST.search(text))
 
 
 def local_date(timestamp: str, timezone: str) -> dt.date:
@@ -54,19 +87,35 @@ class ValidateStatusForm(FormValidationAction):
     async def extract_tracking_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The ID from the message's entity, or the whole answer to the question."""
+        """The ID from the message (entity or words), the answer to the question, or, for
+        a question with no ID ("gimana laporan saya tadi?"), this chat's latest report."""
         value = entity_value(tracker, "tracking_id") or answer_text(tracker, "tracking_id")
+        text = latest_text(tracker)
+        if not value and text and not text.startswith("/"):
+            found = _ID_IN_TEXT.search(text)
+            value = found.group(0) if found else None
+        if not value and tracker.get_slot("requested_slot") != "tracking_id":
+            value = await latest_report_id(tracker.sender_id)
         return {"tracking_id": value} if value else {}
 
     def validate_tracking_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A well-formed tracking ID, normalised."""
-        canonical = normalise_tracking_id(str(value or ""))
+        canonical = canonical_id(str(value or ""))
         if canonical is None:
             dispatcher.utter_message(response="utter_tracking_id_invalid")
             return {"tracking_id": None}
         return {"tracking_id": canonical}
+
+
+async def latest_report_id(chat_id: str) -> str | None:
+    """The tracking ID of the newest report filed from `chat_id` (None if none, or down)."""
+    try:
+        reports = await get_services().backend.list_reports_of_chat(chat_id, 1)
+    except BackendUnavailable:
+        return None
+    return str(reports[0]["tracking_id"]) if reports else None
 
 
 class ActionCheckStatus(Action):
@@ -129,6 +178,11 @@ class ActionMyReports(Action):
             dispatcher.utter_message(response="utter_my_reports_empty")
             return []
         language = language_of(tracker)
+        if means_latest_report(latest_text(tracker)):
+            report = reports[0]
+            values = status_values(report, language, services.settings.timezone)
+            dispatcher.utter_message(response="utter_status_full", **values)
+            return []
         lines = []
         for report in reports:
             values = status_values(report, language, services.settings.timezone)

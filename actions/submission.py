@@ -67,7 +67,7 @@ def build_complaint_body(
     body: dict[str, Any] = {
         "report_type": slots.get("report_type") or "complaint",
         "category": slots["complaint_category"],
-        "description": slots["complaint_description"],
+        "description": slots["complaint_description"] + date_precision_note(slots),
         "location": location,
         "privacy": privacy,
         "channel": channel_of(sender_id, meta),
@@ -77,6 +77,24 @@ def build_complaint_body(
     if slots.get("incident_date"):
         body["incident_date"] = slots["incident_date"]
     return body
+
+
+#: What officers read when the incident date is not exact (the backend has no field for it).
+_PRECISION_NOTES = {
+    "approximate": "\n\n[Tanggal kejadian perkiraan pelapor: sekitar {date}]",
+    "month": "\n\n[Tanggal kejadian perkiraan pelapor: sekitar bulan {month}]",
+    "unknown": "\n\n[Tanggal kejadian: pelapor tidak ingat]",
+}
+
+
+def date_precision_note(slots: dict[str, Any]) -> str:
+    """A line for the description when the date is approximate or unknown, else ""."""
+    precision = slots.get("incident_date_precision")
+    template = _PRECISION_NOTES.get(str(precision or ""))
+    if template is None:
+        return ""
+    date = str(slots.get("incident_date") or "")
+    return template.format(date=date, month=date[:7])
 
 
 def clear_draft() -> list[EventType]:

@@ -1,4 +1,6 @@
 """Behaviour shared by the assistant's forms: counting invalid answers."""
+# The escape after repeated invalid answers keeps the form on its question: the
+# citizen may answer again, or tap help, try again or cancel (or type them).
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from rasa_sdk.types import DomainDict
 #: After this many invalid answers to one question, offer help or cancel instead.
 MAX_INVALID_ANSWERS = 3
 ATTEMPTS_SLOT = "invalid_attempts"
+#: Set when the validation's own message is this turn's question (see `actions.forms.asking`).
+QUESTION_SENT = "question_sent"
 
 
 class CountingFormValidation(FormValidationAction, ABC):
@@ -51,16 +55,22 @@ class CountingFormValidation(FormValidationAction, ABC):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         response: str,
+        asks: bool = False,
+        buttons: list[dict[str, str]] | None = None,
         **template_values: Any,
     ) -> dict[str, Any]:
         """Slot values for an invalid answer, with the reason told to the citizen.
 
-        The third invalid answer in a row pauses the form (it stops asking) and
-        offers help or cancelling; "coba lagi" resumes it.
+        `asks`: the response is itself this turn's question (the form's own question
+        is then left out). The third invalid answer in a row gets, instead of the
+        reason, the escape question: answer again, help, or cancel (buttons or words).
         """
         attempts = int(tracker.get_slot(ATTEMPTS_SLOT) or 0) + 1
         if attempts >= MAX_INVALID_ANSWERS:
             dispatcher.utter_message(response="utter_invalid_escape")
-            return {slot: None, ATTEMPTS_SLOT: 0, REQUESTED_SLOT: None}
-        dispatcher.utter_message(response=response, **template_values)
-        return {slot: None, ATTEMPTS_SLOT: attempts}
+            return {slot: None, ATTEMPTS_SLOT: 0, QUESTION_SENT: True}
+        if buttons:
+            dispatcher.utter_message(response=response, buttons=buttons, **template_values)
+        else:
+            dispatcher.utter_message(response=response, **template_values)
+        return {slot: None, ATTEMPTS_SLOT: attempts, QUESTION_SENT: asks}

@@ -8,20 +8,46 @@ metadata); each `validate_<slot>` checks it with a pure function from
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import answer_text, entity_value, latest_intent, metadata
-from actions.forms.base import CountingFormValidation
+from actions.conversation import (
+    INTERRUPTING_INTENTS,
+    answer_text,
+    entity_value,
+    is_payload,
+    latest_intent,
+    latest_text,
+    metadata,
+    yes_or_no,
+)
+from actions.forms.asking import SUGGESTIONS, suggestion_for
+from actions.forms.base import ATTEMPTS_SLOT, QUESTION_SENT, CountingFormValidation
+from actions.forms.hints import (
+    date_hint,
+    location_hint,
+    privacy_hint,
+    says_already_said,
+    without_already_said,
+)
+from actions.forms.readers import UNKNOWN, PlaceReading, read_date, read_place
 from actions.services import get_services
+from actions.validators.answers import (
+    NO_ATTACHMENT,
+    WILL_SEND,
+    read_attachment_answer,
+    read_privacy,
+    read_report_type,
+)
 from actions.validators.category import category_from_text
-from actions.validators.dates import parse_incident_date
-from actions.validators.location import locate_point, match_location
+from actions.validators.location import locate_point
 from actions.validators.text import description_problem, is_skip, privacy_from_text
 
 #: Every slot of a report in progress, cleared when it is submitted or discarded.
@@ -40,11 +66,26 @@ DRAFT_SLOTS = (
     "attachments",
     "invalid_attempts",
     "report_draft_id",
+    "complaint_desa",
+    "incident_date_precision",
+    SUGGESTIONS,
+    QUESTION_SENT,
+    "pending_answer",
+    "awaiting_confirmation",
 )
 REPORT_TYPES = ("complaint", "aspiration", "information")
 PRIVACY_VALUES = ("public", "anonymous", "confidential")
 #: A pseudo-answer meaning "show me every category" (the citizen said no to the guess).
 CHOOSE_FROM_LIST = "__list__"
+#: Pseudo-answers to a confirmation question: the suggestion is right / wrong.
+ACCEPT_SUGGESTION = "__accept__"
+DECLINE_SUGGESTION = "__decline__"
+#: A pseudo-answer that is no answer at all (an invalid attachment reply).
+NOT_AN_ANSWER = "__invalid__"
+#: Answers the citizen gave before this turn, to tell a re-validated old value from a new one.
+_BEFORE: ContextVar[dict[str, Any] | None] = ContextVar("slots_before_turn", default=None)
+#: Slots a message may hint at, and the readers finding the hints.
+_HINTED = ("complaint_location", "incident_date", "privacy")
 _OUTSIDE_RESPONSES = {
     "kota_tangerang": "utter_location_outside_kota",
     "tangerang_selatan": "utter_location_outside_tangsel",
@@ -73,12 +114,24 @@ _NOT_ASKED = {
 
 
 def slots_for(
-    report_type: str | None, slots: tuple[str, ...] | list[str] = FORM_SLOTS
+    report_type: str | None,
+    slots: tuple[str, ...] | list[str] = FORM_SLOTS,
+    date_precision: str | None = None,
 ) -> list[str]:
     """The form slots a report of `report_type` needs: aspirations have no incident date,
-    information requests no place or date."""
-    skipped = _NOT_ASKED.get(report_type or "", frozenset())
+    information requests no place or date, and a date the citizen does not remember
+    (`date_precision` "unknown") is not asked again."""
+    skipped = set(_NOT_ASKED.get(report_type or "", frozenset()))
+    if date_precision == UNKNOWN:
+        skipped.add("incident_date")
     return [slot for slot in slots if slot not in skipped]
+
+
+def needed_slots(tracker: Tracker, slots: tuple[str, ...] | list[str] = FORM_SLOTS) -> list[str]:
+    """The form slots the report in `tracker` still has to have."""
+    return slots_for(
+        tracker.get_slot("report_type"), slots, tracker.get_slot("incident_date_precision")
+    )
 
 
 def report_type_from_text(text: str) -> str | None:
@@ -137,8 +190,105 @@ class ValidateComplaintForm(CountingFormValidation):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """The slots this report type needs (see `slots_for`)."""
-        return slots_for(tracker.get_slot("report_type"), domain_slots)
+        """The slots this report needs (see `slots_for`)."""
+        return needed_slots(tracker, domain_slots)
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate this turn's answer, after noting what the message says about other questions.
+
+        Hints become suggestions (confirmed later instead of asked); a correction's
+        value given with it ("lokasinya harusnya di Curug") is used once.
+        """
+        before = dict(tracker.slots)
+        token = _BEFORE.set(before)
+        try:
+            self._note_hints(tracker)
+            events = await super().run(dispatcher, tracker, domain)
+        finally:
+            _BEFORE.reset(token)
+        if tracker.slots.get("pending_answer"):
+            tracker.slots["pending_answer"] = None
+        extra: list[EventType] = [
+            SlotSet(slot, tracker.slots.get(slot))
+            for slot in (SUGGESTIONS, QUESTION_SENT, "pending_answer")
+            if tracker.slots.get(slot) != before.get(slot)
+        ]
+        return [*extra, *events]
+
+    def _note_hints(self, tracker: Tracker) -> None:
+        """Suggestions from the latest message for questions not answered yet."""
+        text = latest_text(tracker)
+        if not text or text.startswith("/") or latest_intent(tracker) in INTERRUPTING_INTENTS:
+            return
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        needed = needed_slots(tracker)
+        suggestions = dict(tracker.get_slot(SUGGESTIONS) or {})
+        today = today_in(get_services().settings.timezone)
+        readers = {
+            "complaint_location": location_hint,
+            "incident_date": lambda t: date_hint(t, today),
+            "privacy": privacy_hint,
+        }
+        changed = False
+        for slot in _HINTED:
+            if slot == requested or slot not in needed or slot in suggestions:
+                continue
+            if tracker.get_slot(slot) is not None or shared_pin(tracker) is not None:
+                continue
+            hint = readers[slot](text)
+            if hint is not None:
+                suggestions[slot] = hint
+                changed = True
+        if changed:
+            tracker.slots[SUGGESTIONS] = suggestions
+
+    def _answer(self, tracker: Tracker, slot: str) -> str | None:
+        """The free-text answer for `slot`: this message, or a correction's value."""
+        pending = tracker.get_slot("pending_answer")
+        if pending and self._first_missing(tracker) == slot:
+            return str(pending)
+        return answer_text(tracker, slot)
+
+    @staticmethod
+    def _first_missing(tracker: Tracker) -> str | None:
+        return next((s for s in needed_slots(tracker) if tracker.get_slot(s) is None), None)
+
+    @staticmethod
+    def _unchanged(slot: str, value: Any) -> bool:
+        """Whether `value` is the answer already kept before this turn (re-validated by
+        Rasa when the form starts again after a correction)."""
+        return value is not None and (_BEFORE.get() or {}).get(slot) == value
+
+    def _confirmation(self, tracker: Tracker, slot: str) -> str | None:
+        """ACCEPT/DECLINE when this message answers the confirmation of a suggestion."""
+        if tracker.get_slot(REQUESTED_SLOT) != slot or suggestion_for(tracker, slot) is None:
+            return None
+        said = yes_or_no(tracker)
+        if said is True:
+            return ACCEPT_SUGGESTION
+        text = latest_text(tracker)
+        if said is False and (is_payload(text) or len(text.split()) <= 3):
+            return DECLINE_SUGGESTION
+        return None  # "bukan, di desa Kemiri": a new answer
+
+    def _take_suggestion(self, tracker: Tracker, slot: str, accepted: bool) -> dict[str, Any]:
+        """Slot values after the citizen answered a suggestion's confirmation."""
+        suggestions = dict(tracker.get_slot(SUGGESTIONS) or {})
+        suggestion = suggestions.pop(slot, None) or {}
+        if not accepted:
+            return {slot: None, SUGGESTIONS: suggestions}
+        return self.accept({**(suggestion.get("values") or {}), SUGGESTIONS: suggestions})
+
+    @staticmethod
+    def _drop_suggestion(tracker: Tracker, slot: str) -> dict[str, Any]:
+        """The suggestions without `slot`'s (a fresh answer replaced it)."""
+        suggestions = dict(tracker.get_slot(SUGGESTIONS) or {})
+        if slot not in suggestions:
+            return {}
+        suggestions.pop(slot)
+        return {SUGGESTIONS: suggestions}
 
     # --- report type -----------------------------------------------------------------
     async def extract_report_type(
@@ -147,8 +297,8 @@ class ValidateComplaintForm(CountingFormValidation):
         """A button payload or entity, or a free-text answer to the question."""
         value = entity_value(tracker, "report_type")
         if value is None:
-            text = answer_text(tracker, "report_type")
-            value = report_type_from_text(text) if text else None
+            text = self._answer(tracker, "report_type")
+            value = (read_report_type(text) or report_type_from_text(text)) if text else None
             if text and value is None:
                 value = text  # validated (and refused) below
         return {"report_type": value} if value is not None else {}
@@ -157,6 +307,8 @@ class ValidateComplaintForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """One of complaint, aspiration, information."""
+        if value is None or self._unchanged("report_type", value):
+            return {}
         if value in REPORT_TYPES:
             return self.accept({"report_type": value})
         return self.reject("report_type", dispatcher, tracker, "utter_please_use_buttons")
@@ -166,13 +318,15 @@ class ValidateComplaintForm(CountingFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """The answer to "what happened?"."""
-        text = answer_text(tracker, "complaint_description")
+        text = self._answer(tracker, "complaint_description")
         return {"complaint_description": text} if text else {}
 
     def validate_complaint_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Detailed enough to act on, and at most 4,000 characters."""
+        if value is None or self._unchanged("complaint_description", value):
+            return {}
         problem = description_problem(str(value or ""))
         if problem == "too_short":
             return self.reject(
@@ -193,20 +347,24 @@ class ValidateComplaintForm(CountingFormValidation):
         if chosen:
             return {"complaint_category": str(chosen)}
         if tracker.get_slot(REQUESTED_SLOT) != "complaint_category":
-            return {}
-        intent = latest_intent(tracker)
+            pending = self._answer(tracker, "complaint_category")
+            return {"complaint_category": pending} if pending else {}
+        said = yes_or_no(tracker)
+        text = latest_text(tracker)
         suggestions = tracker.get_slot("category_suggestions") or []
-        if intent == "affirm" and suggestions:
+        if said is True and suggestions:
             return {"complaint_category": suggestions[0]}
-        if intent == "deny":
+        if said is False and (is_payload(text) or len(text.split()) <= 3):
             return {"complaint_category": CHOOSE_FROM_LIST}
-        text = answer_text(tracker, "complaint_category")
-        return {"complaint_category": text} if text else {}
+        text_answer = answer_text(tracker, "complaint_category")
+        return {"complaint_category": text_answer} if text_answer else {}
 
     def validate_complaint_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A category code of the taxonomy."""
+        if value is None or self._unchanged("complaint_category", value):
+            return {}
         if value == CHOOSE_FROM_LIST:
             # Not an invalid answer: the next question lists every category.
             return {"complaint_category": None, "category_suggestions": []}
@@ -225,13 +383,15 @@ class ValidateComplaintForm(CountingFormValidation):
     async def extract_complaint_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A shared location pin (channel metadata) or a written place."""
+        """A shared pin, the answer to a place's confirmation, or a written place."""
         pin = shared_pin(tracker)
         if pin is not None:
-            # Only the text: rasa_sdk drops extracted slots that are not form slots, so
-            # the validation returns the coordinates.
+            # Only the text: the validation returns the coordinates.
             return {"complaint_location": pin_text(*pin)}
-        text = answer_text(tracker, "complaint_location")
+        confirmation = self._confirmation(tracker, "complaint_location")
+        if confirmation is not None:
+            return {"complaint_location": confirmation}
+        text = self._answer(tracker, "complaint_location")
         if not text:
             return {}
         draft = tracker.get_slot("location_draft")
@@ -241,45 +401,89 @@ class ValidateComplaintForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Inside Kabupaten Tangerang, with its kecamatan; outside it, no report is filed."""
+        if value is None or self._unchanged("complaint_location", value):
+            return {}
+        if value in (ACCEPT_SUGGESTION, DECLINE_SUGGESTION):
+            return self._take_suggestion(tracker, "complaint_location", value == ACCEPT_SUGGESTION)
         pin = shared_pin(tracker)
         if pin is not None and value == pin_text(*pin):
-            latitude, longitude = pin
-            point = locate_point(latitude, longitude)
-            if not point.inside_regency:
-                return self._outside(dispatcher, point.outside or "elsewhere")
-            return self.accept(
-                {
-                    "complaint_location": value,
-                    "complaint_kecamatan": point.kecamatan,
-                    "complaint_latitude": latitude,
-                    "complaint_longitude": longitude,
-                    "location_draft": None,
-                }
-            )
+            return self._pin_location(dispatcher, value, pin)
         text = str(value or "").strip()
-        match = match_location(text)
-        if match.outside:
-            return self._outside(dispatcher, match.outside)
-        if match.kecamatan:
+        if says_already_said(text):
+            rest = without_already_said(text)
+            if not rest or not (read_place(rest) or _NO_PLACE).kecamatan:
+                return self._place_said_earlier(dispatcher, tracker)
+            text = rest
+        place = read_place(text) or _NO_PLACE
+        dropped = self._drop_suggestion(tracker, "complaint_location")
+        if place.outside:
+            return self._outside(dispatcher, place.outside)
+        if place.choices:
+            buttons = [{"title": title, "payload": title} for title, _ in place.choices]
+            response = (
+                "utter_location_choose_kecamatan" if place.desa else "utter_location_did_you_mean"
+            )
+            values = self.reject(
+                "complaint_location",
+                dispatcher,
+                tracker,
+                response,
+                asks=True,
+                buttons=buttons,
+                place=place.desa or text,
+                candidates=", ".join(title for title, _ in place.choices),
+            )
+            draft = text if values.get(ATTEMPTS_SLOT) else None
+            return {**values, **dropped, "location_draft": draft}
+        if place.kecamatan:
             return self.accept(
                 {
                     "complaint_location": text,
-                    "complaint_kecamatan": match.kecamatan,
+                    "complaint_kecamatan": place.kecamatan,
+                    "complaint_desa": place.desa,
                     "complaint_latitude": None,
                     "complaint_longitude": None,
                     "location_draft": None,
+                    **dropped,
                 }
             )
         values = self.reject(
-            "complaint_location",
-            dispatcher,
-            tracker,
-            "utter_location_did_you_mean" if match.candidates else "utter_location_ask_kecamatan",
-            candidates=", ".join(match.candidates),
+            "complaint_location", dispatcher, tracker, "utter_location_ask_kecamatan", asks=True
         )
-        if values.get(REQUESTED_SLOT, "") is not None:
-            values["location_draft"] = text  # the next answer adds the kecamatan to it
+        values.update(dropped)
+        if values.get(ATTEMPTS_SLOT):  # not the escape: the next answer adds the kecamatan
+            values["location_draft"] = text
         return values
+
+    def _pin_location(
+        self, dispatcher: CollectingDispatcher, value: str, pin: tuple[float, float]
+    ) -> dict[str, Any]:
+        latitude, longitude = pin
+        point = locate_point(latitude, longitude)
+        if not point.inside_regency:
+            return self._outside(dispatcher, point.outside or "elsewhere")
+        return self.accept(
+            {
+                "complaint_location": value,
+                "complaint_kecamatan": point.kecamatan,
+                "complaint_desa": None,
+                "complaint_latitude": latitude,
+                "complaint_longitude": longitude,
+                "location_draft": None,
+            }
+        )
+
+    def _place_said_earlier(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """ "I wrote it already": the place from an earlier message, to confirm; or an apology."""
+        for text in reversed(_earlier_user_texts(tracker)):
+            hint = location_hint(text)
+            if hint is not None:
+                suggestions = {**(tracker.get_slot(SUGGESTIONS) or {}), "complaint_location": hint}
+                return {"complaint_location": None, SUGGESTIONS: suggestions}
+        dispatcher.utter_message(response="utter_location_not_found_earlier")
+        return {"complaint_location": None, QUESTION_SENT: True}
 
     def _outside(self, dispatcher: CollectingDispatcher, area: str) -> dict[str, Any]:
         dispatcher.utter_message(
@@ -291,49 +495,76 @@ class ValidateComplaintForm(CountingFormValidation):
     async def extract_incident_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """The answer to "when did it happen?"."""
-        text = answer_text(tracker, "incident_date")
+        """The answer to "when did it happen?" (or to its confirmation)."""
+        confirmation = self._confirmation(tracker, "incident_date")
+        if confirmation is not None:
+            return {"incident_date": confirmation}
+        text = self._answer(tracker, "incident_date")
         return {"incident_date": text} if text else {}
 
     def validate_incident_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A readable date, not in the future, at most a year old; stored as ISO."""
-        result = parse_incident_date(str(value or ""), today_in(get_services().settings.timezone))
-        if result.value is not None and result.problem is None:
-            return self.accept({"incident_date": result.value.isoformat()})
+        """A date (exact, approximate or a month), not in the future, at most a year old,
+        stored as ISO with its precision; "I don't remember" is kept as unknown."""
+        if value is None or self._unchanged("incident_date", value):
+            return {}
+        if value in (ACCEPT_SUGGESTION, DECLINE_SUGGESTION):
+            return self._take_suggestion(tracker, "incident_date", value == ACCEPT_SUGGESTION)
+        reading = read_date(str(value), today_in(get_services().settings.timezone))
+        dropped = self._drop_suggestion(tracker, "incident_date")
+        if reading.precision == UNKNOWN:
+            return self.accept(
+                {"incident_date": None, "incident_date_precision": UNKNOWN, **dropped}
+            )
+        if reading.value is not None and reading.problem is None:
+            return self.accept(
+                {
+                    "incident_date": reading.value.isoformat(),
+                    "incident_date_precision": reading.precision,
+                    **dropped,
+                }
+            )
         response = {
             "future": "utter_date_future",
             "too_old": "utter_date_too_old",
-        }.get(result.problem or "", "utter_date_unreadable")
-        return self.reject("incident_date", dispatcher, tracker, response)
+        }.get(reading.problem or "", "utter_date_unreadable")
+        return {**self.reject("incident_date", dispatcher, tracker, response), **dropped}
 
     # --- privacy ----------------------------------------------------------------------
     async def extract_privacy(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A button payload or entity, or free text such as "anonim saja"."""
+        """A button payload or entity, a confirmation, or free text such as "anonim saja"."""
         value = entity_value(tracker, "privacy")
         if value is None:
-            text = answer_text(tracker, "privacy")
+            confirmation = self._confirmation(tracker, "privacy")
+            if confirmation is not None:
+                return {"privacy": confirmation}
+            text = self._answer(tracker, "privacy")
             if not text:
                 return {}
-            value = privacy_from_text(text) or text
+            value = read_privacy(text) or privacy_from_text(text) or text
         return {"privacy": value}
 
     def validate_privacy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """public, anonymous or confidential."""
+        if value is None or self._unchanged("privacy", value):
+            return {}
+        if value in (ACCEPT_SUGGESTION, DECLINE_SUGGESTION):
+            return self._take_suggestion(tracker, "privacy", value == ACCEPT_SUGGESTION)
+        dropped = self._drop_suggestion(tracker, "privacy")
         if value in PRIVACY_VALUES:
-            return self.accept({"privacy": value})
+            return self.accept({"privacy": value, **dropped})
         return self.reject("privacy", dispatcher, tracker, "utter_please_use_buttons")
 
     # --- attachments ------------------------------------------------------------------
     async def extract_attachments(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Attachment IDs the channel sent along, or "no attachment"."""
+        """Attachment IDs the channel sent along, "no attachment", or "I'll send one"."""
         existing = list(tracker.get_slot("attachments") or [])
         incoming = metadata(tracker).get("attachments")
         if isinstance(incoming, list) and incoming:
@@ -343,15 +574,38 @@ class ValidateComplaintForm(CountingFormValidation):
             return {}
         if latest_intent(tracker) == "skip":
             return {"attachments": existing}
-        text = answer_text(tracker, "attachments")
+        text = self._answer(tracker, "attachments")
         if text is None:
             return {}
-        return {"attachments": existing if is_skip(text) else None}
+        answer = read_attachment_answer(text)
+        if answer == NO_ATTACHMENT or (answer is None and is_skip(text)):
+            return {"attachments": existing}
+        return {"attachments": WILL_SEND if answer == WILL_SEND else NOT_AN_ANSWER}
 
     def validate_attachments(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A list of attachment IDs (possibly empty)."""
+        if value is None or self._unchanged("attachments", value):
+            return {}
         if isinstance(value, list):
             return self.accept({"attachments": value})
-        return self.reject("attachments", dispatcher, tracker, "utter_attachments_hint")
+        if value == WILL_SEND:
+            dispatcher.utter_message(response="utter_attachments_waiting")
+            return {"attachments": None, QUESTION_SENT: True}
+        return self.reject("attachments", dispatcher, tracker, "utter_attachments_hint", asks=True)
+
+
+#: The reading of an answer naming no place.
+_NO_PLACE = PlaceReading(text="", kecamatan=None)
+
+
+def _earlier_user_texts(tracker: Tracker) -> list[str]:
+    """The citizen's earlier messages of this report (oldest first), the latest left out."""
+    texts = [
+        str(event.get("text") or "")
+        for event in tracker.events
+        if event.get("event") == "user" and not str(event.get("text") or "").startswith("/")
+    ]
+    description = tracker.get_slot("complaint_description")
+    return [t for t in [description or "", *texts[:-1]] if t]

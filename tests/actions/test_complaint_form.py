@@ -366,9 +366,166 @@ async def test_location_without_kecamatan_is_kept_and_completed(
 async def test_ambiguous_location_offers_candidates(dispatcher: CollectingDispatcher) -> None:
     slots = await run_form(dispatcher, "complaint_location", "dari cikupa ke balaraja")
     assert responses(dispatcher) == ["utter_location_did_you_mean"]
-    assert dispatcher.messages[0]["candidates"] == "Cikupa, Balaraja"
+    assert dispatcher.messages[0]["candidates"] == "Kec. Cikupa, Kec. Balaraja"
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == [
+        "Kec. Cikupa",
+        "Kec. Balaraja",
+    ]
     assert slots["complaint_location"] is None
     assert slots["location_draft"] == "dari cikupa ke balaraja"
+    assert slots["question_sent"] is True  # the choice is this turn's only question
+
+
+async def test_a_desa_in_two_kecamatan_is_asked_with_buttons(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    slots = await run_form(dispatcher, "complaint_location", "desa sukamulya")
+    assert responses(dispatcher) == ["utter_location_choose_kecamatan"]
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert titles == ["Suka Mulya, Kec. Cikupa", "Suka Mulya, Kec. Sukamulya"]
+    assert slots["question_sent"] is True
+    picked = CollectingDispatcher()
+    slots = await run_form(
+        picked, "complaint_location", titles[0], location_draft=slots["location_draft"]
+    )
+    assert slots["complaint_kecamatan"] == "Cikupa"
+    assert slots["complaint_location"] == "desa sukamulya, Suka Mulya, Kec. Cikupa"
+    assert picked.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kecamatan"),
+    [
+        ("simpang Bitung, Curug", "Curug"),
+        ("SDN Kemiri 2, Kemiri", "Kemiri"),
+        ("depan kantor desa Bojong Nangka", "Kelapa Dua"),
+    ],
+)
+async def test_places_written_the_usual_way_are_accepted(
+    dispatcher: CollectingDispatcher, text: str, kecamatan: str
+) -> None:
+    slots = await run_form(dispatcher, "complaint_location", text)
+    assert slots["complaint_kecamatan"] == kecamatan
+    assert slots["complaint_location"] == text
+    assert dispatcher.messages == []
+
+
+async def test_i_wrote_it_already_is_never_the_location(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    description = "jalan di desa sukamulya kec sukamulya rusak parah, banyak lubang besar"
+    slots = await run_form(
+        dispatcher,
+        "complaint_location",
+        "kan udh sy tulis tadi pak",
+        complaint_description=description,
+    )
+    assert slots["complaint_location"] is None
+    assert (
+        slots["suggestions"]["complaint_location"]["values"]["complaint_kecamatan"] == "Sukamulya"
+    )
+    assert dispatcher.messages == []  # the ask action then confirms the place
+
+
+async def test_a_place_in_the_first_message_is_suggested_for_confirmation(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    text = "jalan di desa sukamulya kec sukamulya rusak parah, kemarin sore motor anak saya jatuh"
+    slots = await run_form(
+        dispatcher,
+        None,
+        text,
+        intent="report_problem",
+        report_type="complaint",
+        complaint_description=text,
+    )
+    suggestions = slots["suggestions"]
+    assert suggestions["complaint_location"]["label"] == "Desa Suka Mulya, Kec. Sukamulya"
+    yesterday = (jakarta_today() - dt.timedelta(days=1)).isoformat()
+    assert suggestions["incident_date"]["values"]["incident_date"] == yesterday
+
+
+@pytest.mark.parametrize("answer", ["leres", "muhun", "iya pak betul", "/affirm"])
+async def test_yes_to_a_suggested_place_fills_it(
+    dispatcher: CollectingDispatcher, answer: str
+) -> None:
+    hint = {
+        "values": {"complaint_location": "Kec. Curug", "complaint_kecamatan": "Curug"},
+        "label": "Kec. Curug",
+    }
+    slots = await run_form(
+        dispatcher,
+        "complaint_location",
+        answer,
+        intent="affirm" if answer == "/affirm" else "inform",
+        suggestions={"complaint_location": hint},
+    )
+    assert slots["complaint_kecamatan"] == "Curug"
+    assert slots["suggestions"] == {}
+
+
+@pytest.mark.parametrize("answer", ["bukan", "mboten", "teu", "/deny"])
+async def test_no_to_a_suggested_place_asks_the_question(
+    dispatcher: CollectingDispatcher, answer: str
+) -> None:
+    hint = {"values": {"complaint_location": "Kec. Curug"}, "label": "Kec. Curug"}
+    slots = await run_form(
+        dispatcher,
+        "complaint_location",
+        answer,
+        intent="deny" if answer == "/deny" else "inform",
+        suggestions={"complaint_location": hint},
+    )
+    assert slots["complaint_location"] is None
+    assert slots["suggestions"] == {}
+    assert slots.get("invalid_attempts", 0) == 0
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "precision"),
+    [
+        ("lupa, sekitar 2 mingguan lalu", "approximate"),
+        ("dari bulan agustus", "month"),
+        ("tidak ingat tanggalnya", "unknown"),
+        ("udh lama", "unknown"),
+    ],
+)
+async def test_approximate_dates_are_accepted(
+    dispatcher: CollectingDispatcher, answer: str, precision: str
+) -> None:
+    slots = await run_form(dispatcher, "incident_date", answer)
+    assert slots["incident_date_precision"] == precision
+    assert (slots["incident_date"] is None) == (precision == "unknown")
+    assert dispatcher.messages == []
+
+
+async def test_an_unknown_date_is_not_asked_again() -> None:
+    from actions.forms.complaint_form import slots_for
+
+    assert "incident_date" not in slots_for("complaint", date_precision="unknown")
+
+
+@pytest.mark.parametrize(
+    ("answer", "privacy"),
+    [
+        ("anonim pak, jgn sampe ketauan sy yg lapor", "anonymous"),
+        ("rahasia aja, takut", "confidential"),
+    ],
+)
+async def test_privacy_with_extra_words(
+    dispatcher: CollectingDispatcher, answer: str, privacy: str
+) -> None:
+    slots = await run_form(dispatcher, "privacy", answer)
+    assert slots["privacy"] == privacy
+
+
+@pytest.mark.parametrize("answer", ["gk ada pak", "teu aya"])
+async def test_no_attachment_in_regional_words(
+    dispatcher: CollectingDispatcher, answer: str
+) -> None:
+    slots = await run_form(dispatcher, "attachments", answer)
+    assert slots["attachments"] == []
 
 
 # --- incident date ----------------------------------------------------------------------
@@ -464,9 +621,16 @@ async def test_no_attachment_is_an_empty_list(
 async def test_other_text_about_attachments_gets_a_hint(
     dispatcher: CollectingDispatcher,
 ) -> None:
-    slots = await run_form(dispatcher, "attachments", "fotonya ada di hp istri saya")
+    slots = await run_form(dispatcher, "attachments", "hmm gimana ya caranya")
     assert slots["attachments"] is None
     assert responses(dispatcher) == ["utter_attachments_hint"]
+
+
+async def test_a_photo_that_will_come_is_waited_for(dispatcher: CollectingDispatcher) -> None:
+    slots = await run_form(dispatcher, "attachments", "fotonya ada di hp istri saya")
+    assert slots["attachments"] is None
+    assert slots["question_sent"] is True
+    assert responses(dispatcher) == ["utter_attachments_waiting"]
 
 
 async def test_attachment_extraction_ignores_other_questions(
@@ -574,7 +738,10 @@ async def test_third_invalid_answer_in_a_row_pauses_the_form(report_type: str) -
     assert responses(dispatcher) == ["utter_invalid_escape"]
     assert slots["invalid_attempts"] == 0
     assert slots["complaint_description"] is None
-    assert slots["requested_slot"] is None
+    # The form stays on its question (answer again, or tap help / cancel), and the
+    # escape is this turn's only question.
+    assert slots.get("requested_slot", "complaint_description") == "complaint_description"
+    assert slots["question_sent"] is True
 
 
 async def test_third_bad_location_keeps_no_draft(dispatcher: CollectingDispatcher) -> None:
@@ -582,7 +749,7 @@ async def test_third_bad_location_keeps_no_draft(dispatcher: CollectingDispatche
         dispatcher, "complaint_location", "rumah saya", location_draft=None, invalid_attempts=2
     )
     assert responses(dispatcher) == ["utter_invalid_escape"]
-    assert slots["requested_slot"] is None
+    assert slots.get("requested_slot", "complaint_location") == "complaint_location"
     assert "location_draft" not in slots
 
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.category import ActionAskComplaintCategory
@@ -19,6 +19,9 @@ from actions.report import (
     ActionResumeReport,
     ActionShowSummary,
     ActionStartReport,
+    asks_if_sent,
+    correction_value,
+    field_named,
 )
 from actions.routing.classifier import CategoryClassifier
 from actions.routing.dataset import load_categories
@@ -89,7 +92,7 @@ async def test_a_report_type_button_sets_the_type(dispatcher: CollectingDispatch
 
 async def test_summary_of_a_complete_report(dispatcher: CollectingDispatcher) -> None:
     events = await ActionShowSummary().run(dispatcher, make_tracker(slots=COMPLETE), DOMAIN)
-    assert events == []
+    assert events == [SlotSet("awaiting_confirmation", True)]
     assert responses(dispatcher) == ["utter_summary"]
     message = dispatcher.messages[0]
     assert {key: message[key] for key in SUMMARY_KEYS} == {
@@ -198,7 +201,12 @@ async def test_changing_the_location_clears_every_location_slot(
         "location_draft": None,
         "invalid_attempts": 0,
         "field_to_change": None,
+        "awaiting_confirmation": False,
+        "suggestions": {},
+        "question_sent": False,
+        "pending_answer": None,
     }
+    assert events[-1] == FollowupAction("complaint_form")
     assert dispatcher.messages == []
 
 
@@ -215,6 +223,10 @@ async def test_changing_the_description_also_clears_the_category(
         "category_suggestions": None,
         "invalid_attempts": 0,
         "field_to_change": None,
+        "awaiting_confirmation": False,
+        "suggestions": {},
+        "question_sent": False,
+        "pending_answer": None,
     }
 
 
@@ -225,6 +237,7 @@ async def test_change_without_a_known_field_clears_nothing(
     tracker = make_tracker(slots=COMPLETE, intent="change_field", entities=entities)
     events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
     assert slot_events(events) == {"field_to_change": None}
+    assert responses(dispatcher) == ["utter_ask_which_field"]
 
 
 async def test_change_without_a_draft_starts_a_new_report(
@@ -248,7 +261,8 @@ async def test_cancel_asks_for_confirmation_when_a_report_is_in_progress(
     dispatcher: CollectingDispatcher, slots: dict[str, Any]
 ) -> None:
     tracker = make_tracker(slots=slots, intent="cancel")
-    assert await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN) == []
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert events == [SlotSet("awaiting_confirmation", False)]
     assert responses(dispatcher) == ["utter_confirm_cancel"]
 
 
@@ -388,3 +402,63 @@ async def test_a_described_emergency_gets_112_before_the_report(
     events = await ActionStartReport().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_emergency"]
     assert slot_events(events)["complaint_description"].startswith("tolong rumah")
+
+
+# --- corrections in free text and questions at the summary ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("ubah lokasi", "complaint_location", None),
+        ("eh tanggalnya salah", "incident_date", None),
+        ("lokasinya harusnya di Curug", "complaint_location", "Curug"),
+        ("kategorinya salah, harusnya jalan", "complaint_category", "jalan"),
+        ("mau ganti fotonya", "attachments", None),
+    ],
+)
+def test_a_correction_names_its_field_and_new_value(
+    text: str, field: str, value: str | None
+) -> None:
+    assert field_named(text) == field
+    assert correction_value(text, field) == value
+
+
+async def test_a_correction_with_its_value_hands_it_to_the_form(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(
+        slots=COMPLETE,
+        text="lokasinya harusnya di Curug",
+        intent="change_field",
+        entities={"field": "complaint_location"},
+    )
+    events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)["pending_answer"] == "Curug"
+    assert slot_events(events)["awaiting_confirmation"] is False
+    assert events[-1] == FollowupAction("complaint_form")
+
+
+@pytest.mark.parametrize(
+    "text", ["jadi laporan abdi udh terkirim blm?", "laporan saya sudah dikirim belum?"]
+)
+def test_asking_if_it_was_sent_is_recognised(text: str) -> None:
+    assert asks_if_sent(text)
+
+
+@pytest.mark.parametrize("text", ["batal aja", "batalkan laporannya, ga jadi kirim"])
+def test_a_real_cancel_is_not_a_question(text: str) -> None:
+    assert not asks_if_sent(text)
+
+
+async def test_a_cancel_that_asks_if_it_was_sent_reminds_instead(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(
+        slots={**COMPLETE, "awaiting_confirmation": True},
+        text="jadi laporan abdi udh terkirim blm?",
+        intent="cancel",
+    )
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_summary_reminder"]
+    assert events == [SlotSet("awaiting_confirmation", True)]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.status import ValidateStatusForm
+from actions.status import ValidateStatusForm, canonical_id, means_latest_report
 from tests.actions.conftest import DOMAIN, make_tracker, responses, slot_events
 
 FORM = ValidateStatusForm()
@@ -67,8 +67,40 @@ async def test_an_interruption_is_not_an_answer(
     assert dispatcher.messages == []
 
 
-async def test_text_is_only_read_as_the_answer_to_the_question(
+async def test_an_id_written_in_a_status_question_is_read(
     dispatcher: CollectingDispatcher,
 ) -> None:
-    tracker = make_tracker(slots={"requested_slot": None}, text="tng2026000012", intent="inform")
-    assert await FORM.extract_tracking_id(dispatcher, tracker, DOMAIN) == {}
+    tracker = make_tracker(
+        slots={"requested_slot": None}, text="cek tng 2026 000012 dong", intent="check_status"
+    )
+    assert await FORM.extract_tracking_id(dispatcher, tracker, DOMAIN) == {
+        "tracking_id": "tng 2026 000012"
+    }
+
+
+async def test_a_well_formed_unknown_year_is_still_an_id(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    assert await run_form(dispatcher, "TNG-1999-999999") == {"tracking_id": "TNG-1999-999999"}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("TNG-1999-999999", "TNG-1999-999999"),
+        ("tng2026000123", "TNG-2026-000123"),
+        ("halo", None),
+        ("TNG-2026-000000", None),
+    ],
+)
+def test_canonical_ids(text: str, canonical: str | None) -> None:
+    assert canonical_id(text) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "latest"),
+    [("gimana laporan saya tadi?", True), ("laporan yang barusan", True), ("halo", False)],
+)
+def test_the_report_just_filed(text: str, latest: bool) -> None:
+    assert means_latest_report(text) is latest
