@@ -52,6 +52,8 @@ class Policy:
     timezone: ZoneInfo
     verify_days: int
     followup_days: int
+    #: New reports are written with a pending SP4N-LAPOR! forward (`LAPOR_ENABLED`).
+    lapor_enabled: bool = False
 
     def local_date(self, moment: dt.datetime) -> dt.date:
         """The calendar date of `moment` in the regency's time zone."""
@@ -250,6 +252,7 @@ def _new_report(
         ),
         history=(HistoryRecord(status=received, note=None, at=now),),
         attachments=tuple(checked.attachments),
+        lapor_pending=policy.lapor_enabled,
     )
 
 

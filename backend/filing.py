@@ -1,8 +1,9 @@
 """Writing a new report with SQLAlchemy Core, in as few round trips as possible.
 
 A new report's rows (reporter, report, first history entry, outbox event, idempotency
-key, attachment links) are all known before they are written, so they skip the ORM's
-unit of work, which cost several milliseconds per report:
+key, attachment links, the SP4N-LAPOR! bridge's pending forward) are all known before
+they are written, so they skip the ORM's unit of work, which cost several milliseconds
+per report:
 
 - on PostgreSQL they are one statement, run on its own (autocommit): data-modifying
   CTEs take the next sequence number from the counter row, insert the reporter and the
@@ -33,7 +34,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter
 
-from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
+from backend.models import (
+    Attachment,
+    IdempotencyKey,
+    LaporForward,
+    OutboxEvent,
+    Report,
+    Reporter,
+    StatusChange,
+)
 from backend.tracking import (
     allocate_sequence,
     format_tracking_id,
@@ -48,6 +57,9 @@ _HISTORY = StatusChange.__table__
 _ATTACHMENTS = Attachment.__table__
 _KEYS = IdempotencyKey.__table__
 _OUTBOX = OutboxEvent.__table__
+_LAPOR = LaporForward.__table__
+#: The state of a report the SP4N-LAPOR! bridge is to forward (`backend.lapor`).
+LAPOR_PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,8 @@ class NewReport:
     reporter: ReporterRecord
     history: tuple[HistoryRecord, ...]
     attachments: tuple[AttachmentRecord, ...]
+    #: Written with a pending SP4N-LAPOR! forward (the bridge was on).
+    lapor_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +156,14 @@ _REPORT_COLUMNS = (
 _HISTORY_COLUMNS = ("status", "note", "actor", "at")
 _KEY_COLUMNS = ("key", "request_hash", "created_at")
 _OUTBOX_COLUMNS = ("id", "event_type", "created_at", "attempts")
+_LAPOR_COLUMNS = (
+    "state",
+    "attempts",
+    "followups_seen",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
 
 
 @contextmanager
@@ -203,6 +225,7 @@ class _Rows:
     key: dict[str, Any] | None
     outbox: dict[str, Any]
     attachment_ids: list[str]
+    lapor: dict[str, Any] | None
 
     @classmethod
     def of(cls, report: NewReport, event: dict[str, Any], key: KeyRecord | None) -> _Rows:
@@ -227,6 +250,18 @@ class _Rows:
             ),
             outbox=event,
             attachment_ids=[a.id for a in report.attachments],
+            lapor=(
+                {
+                    "state": LAPOR_PENDING,
+                    "attempts": 0,
+                    "followups_seen": 0,
+                    "next_attempt_at": report.created_at,
+                    "created_at": report.created_at,
+                    "updated_at": report.created_at,
+                }
+                if report.lapor_pending
+                else None
+            ),
         )
 
     def with_tracking_id(self, tracking_id: str) -> _Rows:
@@ -251,18 +286,21 @@ def _insert_in_one_statement(connection: Connection, rows: _Rows, prefix: str, y
         **(_prefixed("key", rows.key) if rows.key else {}),
         **_prefixed("outbox", {c: rows.outbox[c] for c in _OUTBOX_COLUMNS}),
         "outbox_payload": rows.outbox["payload"],
+        **(_prefixed("lapor", rows.lapor) if rows.lapor else {}),
     }
     if rows.attachment_ids:
         params["attachment_ids"] = rows.attachment_ids
     statement = _one_statement(
-        with_key=rows.key is not None, with_attachments=bool(rows.attachment_ids)
+        with_key=rows.key is not None,
+        with_attachments=bool(rows.attachment_ids),
+        with_lapor=rows.lapor is not None,
     )
     tracking_id: str = connection.execute(statement, params).scalar_one()
     return tracking_id
 
 
-@lru_cache(maxsize=4)
-def _one_statement(*, with_key: bool, with_attachments: bool) -> Insert:
+@lru_cache(maxsize=8)
+def _one_statement(*, with_key: bool, with_attachments: bool, with_lapor: bool) -> Insert:
     """`WITH sequence AS (INSERT ...), ..., new_report AS (INSERT ...), ... INSERT ...`.
 
     Built once per shape, so SQLAlchemy compiles it once. It returns the tracking ID.
@@ -308,6 +346,13 @@ def _one_statement(*, with_key: bool, with_attachments: bool) -> Insert:
         )
     if with_attachments:
         writes.append(_link_attachments(report_id).returning(_ATTACHMENTS.c.id).cte("linked"))
+    if with_lapor:
+        writes.append(
+            insert(_LAPOR)
+            .values({**_bound("lapor", _LAPOR, _LAPOR_COLUMNS), "report_id": report_id})
+            .returning(_LAPOR.c.report_id)
+            .cte("new_lapor")
+        )
     statement = (
         insert(_OUTBOX)
         .values(
@@ -345,6 +390,8 @@ def _insert_row_by_row(connection: Connection, rows: _Rows) -> None:
         connection.execute(insert(_KEYS), {**rows.key, "report_id": report_id})
     if rows.attachment_ids:
         connection.execute(_link_attachments(report_id), {"attachment_ids": rows.attachment_ids})
+    if rows.lapor is not None:
+        connection.execute(insert(_LAPOR), {**rows.lapor, "report_id": report_id})
     connection.execute(insert(_OUTBOX), rows.outbox)
 
 

@@ -93,6 +93,8 @@ class Report(Base):
     notifications = relationship(
         "Notification", order_by="Notification.created_at", lazy="selectin"
     )
+    #: The SP4N-LAPOR! bridge's record of this report (None: never to be forwarded).
+    lapor_forward = relationship("LaporForward", uselist=False, lazy="joined", viewonly=True)
 
     __table_args__ = (
         Index("ix_reports_status", "status"),
@@ -322,3 +324,37 @@ class ConversationSyncState(Base):
     last_event_id = Column(Integer, nullable=False)
     pending_gaps = Column(JSON, nullable=False)
     synced_at = Column(UTCDateTime, nullable=True)
+
+
+class LaporForward(Base):
+    """Where a report stands with SP4N-LAPOR! (`backend.lapor`, docs/lapor_bridge.md).
+
+    Written `pending` in the same transaction as the report when the bridge is on.
+    `sending` is recorded (and committed) just before the create call; a row found in
+    `sending` by a later worker was interrupted mid-call and is parked in `review`.
+    """
+
+    __tablename__ = "lapor_forwards"
+
+    report_id = Column(Integer, ForeignKey("reports.id"), primary_key=True, autoincrement=False)
+    state = Column(String(16), nullable=False)
+    complaint_id = Column(String(64), nullable=True, unique=True)
+    #: LAPOR! ids of the attachments already uploaded (kept across retries).
+    uploaded = Column(JSON, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=True)
+    sending_since = Column(UTCDateTime, nullable=True)
+    last_sync_at = Column(UTCDateTime, nullable=True)
+    error = Column(Text, nullable=True)
+    #: Sync back: LAPOR!'s last status name, follow-ups already brought back, next poll.
+    lapor_status = Column(String(40), nullable=True)
+    followups_seen = Column(Integer, nullable=False, default=0)
+    next_poll_at = Column(UTCDateTime, nullable=True)
+    conflict = Column(Text, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_lapor_forwards_due", "state", "next_attempt_at"),
+        Index("ix_lapor_forwards_poll", "next_poll_at"),
+    )

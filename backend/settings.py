@@ -9,6 +9,8 @@ from pydantic import BaseSettings, Field
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR_DEFAULT = PROJECT_ROOT / "var"
+#: LAPOR! v3 through the SPLP gateway (reference/lapor_v3.md; to be confirmed).
+LAPOR_PRODUCTION_URL = "https://api-splp.layanan.go.id/lapor/3.0.0"
 
 
 class BackendSettings(BaseSettings):
@@ -50,6 +52,19 @@ class BackendSettings(BaseSettings):
     log_level: str = Field(default="INFO", env="LOG_LEVEL")
     redis_url: str = Field(default="", env="REDIS_URL")
     events_stream: str = Field(default="lapor:events", env="EVENTS_STREAM")
+    # SP4N-LAPOR! bridge (docs/lapor_bridge.md); off unless credentials are issued.
+    lapor_enabled: bool = Field(default=False, env="LAPOR_ENABLED")
+    lapor_base_url: str = Field(default=LAPOR_PRODUCTION_URL, env="LAPOR_BASE_URL")
+    lapor_auth_secret: str = Field(default="", env="LAPOR_AUTH_SECRET")
+    lapor_token: str = Field(default="", env="LAPOR_TOKEN")
+    #: The shortest interval between two polls of one report.
+    lapor_poll_seconds: float = Field(default=3600.0, env="LAPOR_POLL_SECONDS", gt=0)
+    lapor_mapping_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "lapor_mapping.yaml", env="LAPOR_MAPPING_FILE"
+    )
+    lapor_timeout_seconds: float = Field(default=30.0, env="LAPOR_TIMEOUT_SECONDS", gt=0, le=300)
+    lapor_retry_base_seconds: float = Field(default=30.0, env="LAPOR_RETRY_BASE_SECONDS", gt=0)
+    lapor_retry_max_seconds: float = Field(default=1800.0, env="LAPOR_RETRY_MAX_SECONDS", gt=0)
 
     class Config:
         env_file = ".env"

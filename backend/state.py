@@ -52,6 +52,7 @@ class AppState:
                 timezone=ZoneInfo(settings.timezone),
                 verify_days=settings.verify_deadline_days,
                 followup_days=settings.followup_deadline_days,
+                lapor_enabled=settings.lapor_enabled,
             ),
             tokens=TokenAuthority(
                 settings.backend_api_token,

@@ -28,6 +28,7 @@ TABLES = {
     "conversation_intents",
     "conversation_reports",
     "conversation_sync_state",
+    "lapor_forwards",
 }
 
 

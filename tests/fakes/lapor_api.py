@@ -175,6 +175,19 @@ class FakeLapor:
             r for r in self.requests if r.path == path and (method is None or r.method == method)
         ]
 
+    def reset(self) -> None:
+        """Forget requests, complaints and faults, and answer normally and promptly."""
+        with self._lock:
+            self._requests.clear()
+            self.complaints.clear()
+            self._faults.clear()
+            self._fail_after_create = 0
+            self._ids = itertools.count(5_000_001)
+            self._file_ids = itertools.count(900_001)
+        self._down = False
+        self.delay = 0.0
+        self.create_answer_form = "top_level"
+
     def clear_requests(self) -> None:
         """Forget the requests received so far."""
         with self._lock:
