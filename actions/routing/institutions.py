@@ -285,11 +285,21 @@ _LOCATIVE_WORDS: Final = frozenset(
 )
 
 
+#: Buildings that may stand between a word of place and a name (``dekat kantor pln``).
+_BUILDING_WORDS: Final = frozenset({"kantor", "gedung", "gardu", "stasiun", "gerbang", "pintu"})
+
+
+def _is_place(before: Sequence[str]) -> bool:
+    """Whether the words before a name make it a place (``depan``, ``dekat kantor``)."""
+    if before and before[-1] in _LOCATIVE_WORDS:
+        return True
+    return len(before) >= 2 and before[-1] in _BUILDING_WORDS and before[-2] in _LOCATIVE_WORDS
+
+
 def _first_mention(institution: Institution, normalised: str) -> int | None:
     """Where `institution` is first named as a subject, or None (places are skipped)."""
     for match in institution.pattern.finditer(normalised):
-        before = normalised[: match.start()].split()
-        if not before or before[-1] not in _LOCATIVE_WORDS:
+        if not _is_place(normalised[: match.start()].split()[-2:]):
             return match.start()
     return None
 
@@ -297,8 +307,8 @@ def _first_mention(institution: Institution, normalised: str) -> int | None:
 def mentioned(normalised: str) -> list[Institution]:
     """The institutions a normalised text names, in the order of their first mention.
 
-    A name right after a word of place (``dekat``, ``depan``, ``kolong`` ...) only
-    locates the problem and does not count.
+    A name right after a word of place (``dekat``, ``depan``, ``kolong`` ..., also
+    ``dekat kantor``) only locates the problem and does not count.
 
     Args:
         normalised: Output of `normalise`.

@@ -15,16 +15,21 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from actions.routing import dataset
-from actions.routing.__main__ import classify_stream, parse_request
+from actions.routing.__main__ import classify_stream, main, parse_request
 from actions.routing.classifier import (
+    CATCH_ALL_SHIFT,
     MODEL_FILENAME,
     CategoryClassifier,
     ModelNotTrainedError,
+    Prediction,
+    build_pipeline,
     load_or_train,
     meta_path,
     train_from_data,
 )
-from actions.routing.evaluation import score
+from actions.routing.evaluation import Report, score
+from actions.routing.features import FEATURE_NAMES, lexicon_vector
+from actions.routing.institutions import national_institution
 from actions.routing.normalise import expand_abbreviation, normalise, translate_english
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -386,3 +391,233 @@ def test_cli_classify_writes_one_json_line_per_input_line(cli_env: dict[str, str
     assert set(answers[1]) == {"error"}
     assert answers[1]["error"]
     assert answers[2]["category"] == "sampah"
+
+
+# --- service names, national institutions and the catch-all --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kartu askes ibu saya", "kartu askes bpjs kesehatan ibu saya"),
+        ("BPJSTK saya belum cair", "bpjs ketenagakerjaan saya belum cair"),
+        ("bangjo di pertigaan mati", "lampu merah di pertigaan mati"),
+        ("dari pagi mati lampu", "dari pagi listrik padam"),
+        ("akte lahir anak", "akta lahir anak"),
+    ],
+)
+def test_normalise_maps_old_and_regional_service_names(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "expected"),
+    [
+        ("Kartu KIS saya nonaktif waktu berobat", "kesehatan", "BPJS Kesehatan"),
+        ("faskes tingkat 1 mau dipindah", "kesehatan", "BPJS Kesehatan"),
+        ("klaim JHT sudah sebulan belum cair", "ketenagakerjaan", "BPJS Ketenagakerjaan"),
+        (
+            "bpjs saya belum cair padahal klaim sudah diverifikasi",
+            "lainnya",
+            "BPJS Ketenagakerjaan",
+        ),
+        ("bpjs ditolak di rumah sakit, disuruh bayar umum", "lainnya", "BPJS Kesehatan"),
+        ("listrik padam dari semalam", "lainnya", "PLN"),
+        ("gas elpiji 3 kg langka di warung", "lainnya", "Pertamina"),
+        ("mau perpanjang paspor antreannya penuh", "lainnya", "Imigrasi"),
+        ("NPWP online saya belum jadi", "lainnya", "Direktorat Jenderal Pajak"),
+        ("KRL pagi selalu terlambat", "lalu_lintas", "PT KAI"),
+        ("buat SKCK di polsek dipersulit", "lainnya", "Kepolisian (Polri)"),
+    ],
+)
+def test_national_institution_is_named(text: str, category: str, expected: str) -> None:
+    assert national_institution(normalise(text), category) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jalan depan rumah berlubang besar",
+        "parkir liar di jalan dekat kantor PLN bikin macet",
+        "banjir di kolong tol setiap hujan",
+        "polisi tidur di gang terlalu tinggi",
+    ],
+)
+def test_no_national_institution_when_none_is_the_subject(text: str) -> None:
+    assert national_institution(normalise(text), "lalu_lintas") is None
+
+
+def test_a_text_naming_several_institutions_gets_the_one_of_its_category() -> None:
+    text = normalise("listrik padam, lalu kartu KIS ditolak waktu berobat ke puskesmas")
+    assert national_institution(text, "kesehatan") == "BPJS Kesehatan"
+    assert national_institution(text, "lainnya") == "PLN"
+
+
+def test_lexicon_features_flag_named_institutions() -> None:
+    values = dict(zip(FEATURE_NAMES, lexicon_vector(normalise("token PLN gagal")), strict=True))
+    assert values["institution:PLN"] == 1.0
+    assert sum(values.values()) == 1.0
+    assert not any(lexicon_vector(normalise("sampah numpuk di gang")))
+
+
+def test_prediction_names_the_national_institution(classifier: CategoryClassifier) -> None:
+    prediction = classifier.predict(
+        "Kartu BPJS Kesehatan ditolak. Waktu berobat ke puskesmas kartu JKN saya dibilang "
+        "tidak aktif padahal iuran sudah dibayar."
+    )
+    assert prediction.category == "kesehatan"
+    assert prediction.national_institution == "BPJS Kesehatan"
+    assert prediction.to_dict()["national_institution"] == "BPJS Kesehatan"
+
+
+def test_prediction_stays_backward_compatible() -> None:
+    prediction = Prediction(category="pju", agency="DISHUB", confidence=0.9)
+    assert prediction.national_institution is None
+    assert prediction.alternatives == []
+
+
+#: Portal-style reports written for this test (a title, a longer body, several things
+#: mentioned, national services); none is in the training data.
+PORTAL_REPORTS = {
+    "kesehatan": (
+        "Peserta JKN ditolak poli. Selamat siang, ibu saya peserta KIS dari pemerintah, "
+        "hari ini ke RSUD untuk kontrol jantung tapi petugas bilang rujukan dari faskes "
+        "pertama sudah habis masanya dan harus bayar umum. KTP dan KK sudah kami bawa."
+    ),
+    "ketenagakerjaan": (
+        "Pencairan JHT tertahan. Saya sudah keluar dari pabrik sejak 2 bulan, tapi waktu "
+        "mau klaim bpjs tk ternyata perusahaan belum melaporkan saya nonaktif. HRD tidak "
+        "bisa dihubungi. Mohon bantuannya, terima kasih."
+    ),
+    "pendidikan": (
+        "Dana KIP belum diterima. Anak saya kelas 8 SMP negeri sudah terdaftar penerima "
+        "Program Indonesia Pintar tapi sampai semester dua belum menerima apa pun, "
+        "sekolah menyuruh tanya ke bank."
+    ),
+    "lalu_lintas": (
+        "Angkot dan bus ngetem di depan stasiun. Setiap sore angkot dan bus ngetem di "
+        "depan stasiun sampai macet panjang, juru parkir liar juga menambah semrawut. "
+        "Mohon dishub menempatkan petugas."
+    ),
+    "lainnya": (
+        "Pemadaman listrik tanpa pemberitahuan. Listrik PLN di kampung kami padam tiga "
+        "hari berturut-turut tiap sore tanpa pemberitahuan, alat jahit warga tidak bisa "
+        "dipakai. Mohon penjelasan."
+    ),
+    "adminduk": (
+        "KK baru belum dicetak. Saya mengajukan perubahan kartu keluarga karena kelahiran "
+        "anak kedua sejak bulan lalu di Disdukcapil, sampai sekarang belum selesai dan "
+        "akta kelahiran anak juga belum terbit."
+    ),
+}
+
+
+@pytest.mark.parametrize(("expected", "text"), sorted(PORTAL_REPORTS.items()))
+def test_portal_style_reports_map_to_their_topic(
+    classifier: CategoryClassifier, expected: str, text: str
+) -> None:
+    assert classifier.predict(text).category == expected
+
+
+def test_catch_all_prior_is_lowered_after_training() -> None:
+    texts = ["lampu jalan mati", "pju padam", "sampah numpuk", "truk sampah telat"]
+    texts += ["mau tanya sesuatu", "info dong min"]
+    labels = ["pju", "pju", "sampah", "sampah", "lainnya", "lainnya"]
+    shifted = CategoryClassifier({"pju": "A", "sampah": "B", "lainnya": "C"})
+    shifted.train(texts, labels)
+    plain = build_pipeline().fit(texts, labels)
+    lainnya = list(plain.classes_).index("lainnya")
+    expected = plain.named_steps["model"].intercept_.copy()
+    expected[lainnya] -= CATCH_ALL_SHIFT
+    np.testing.assert_allclose(shifted.pipeline.named_steps["model"].intercept_, expected)
+    text = "halo min mau tanya"
+    assert dict(shifted.rank_many([text])[0])["lainnya"] < plain.predict_proba([text])[0][lainnya]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mohon bantuannya. Maaf pak saya bingung harus lapor ke mana, anak saya di SD "
+            "negeri disuruh bayar uang buku dan uang kegiatan tiap bulan.",
+            "pendidikan",
+        ),
+        (
+            "Keluhan. Sudah lama ingin menyampaikan ini, setiap malam ada yang jualan "
+            "minuman keras di warung ujung gang dan pemuda mabuk bikin ribut.",
+            "ketertiban",
+        ),
+        ("Mau tanya cara bikin paspor untuk umroh, syaratnya apa saja?", "lainnya"),
+    ],
+)
+def test_lainnya_only_when_no_specific_category_fits(
+    classifier: CategoryClassifier, text: str, expected: str
+) -> None:
+    assert classifier.predict(text).category == expected
+
+
+# --- evaluation on a JSONL file ----------------------------------------------------------
+
+
+def test_load_jsonl_reads_text_and_category(tmp_path: Path) -> None:
+    path = tmp_path / "eval.jsonl"
+    rows = [{"text": "lampu jalan mati", "category": "pju", "authority": "regency"}]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n\n", encoding="utf-8")
+    examples = dataset.load_jsonl(path, CATEGORIES)
+    assert examples.texts == ("lampu jalan mati",)
+    assert examples.labels == ("pju",)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json\n", "not valid JSON"),
+        ('{"text": "x", "category": "nope"}\n', "unknown category"),
+        ('{"text": "", "category": "pju"}\n', "non-empty text"),
+        ("\n", "no examples"),
+    ],
+)
+def test_load_jsonl_explains_bad_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "eval.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(dataset.DatasetError, match=message):
+        dataset.load_jsonl(path, CATEGORIES)
+
+
+def test_confusion_table_counts_hits_and_mistakes() -> None:
+    report = Report("t")
+    report.add("pju", ["pju", "sampah"])
+    report.add("pju", ["sampah", "pju"])
+    report.add("sampah", ["sampah", "pju"])
+    lines = report.confusion_table_lines()
+    rows = {line.split()[1]: line.split()[2:] for line in lines[2:]}
+    assert rows == {"pju": ["1", "1"], "sampah": [".", "1"]}
+
+
+def test_cli_evaluate_data_scores_a_jsonl_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = dataset.Examples(
+        texts=("lampu jalan mati", "pju padam gelap", "sampah numpuk", "tps liar bau", "ktp"),
+        labels=("pju", "pju", "sampah", "sampah", "adminduk"),
+    )
+    monkeypatch.setattr(dataset, "load_examples", lambda *_, **__: small)
+    path = tmp_path / "real.jsonl"
+    rows = [
+        {"text": "lampu jalan di gang gelap", "category": "pju"},
+        {"text": "sampah bau", "category": "sampah"},
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    assert main(["evaluate", "--data", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "real.jsonl: n=2  top-1=1.000" in out
+    assert "confusion table" in out
+
+
+def test_cli_evaluate_data_rejects_a_bad_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("oops\n", encoding="utf-8")
+    assert main(["evaluate", "--data", str(path)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
