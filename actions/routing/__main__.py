@@ -11,7 +11,8 @@
     Prints 5-fold cross-validation and held-out accuracy, recall and confusions.
 ``python -m actions.routing evaluate --data reports.jsonl``
     Trains on all YAML examples and scores JSON lines ``{"text", "category"}`` (e.g. real
-    reports kept for measuring only), with recall per category and a confusion table.
+    reports kept for measuring only), with recall per category, a confusion table and a
+    leak check (training examples that are near copies of the file's texts).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from actions.routing.classifier import (
     load_or_train,
     train_from_data,
 )
-from actions.routing.evaluation import cross_validate, score
+from actions.routing.evaluation import NEAR_COPY_SIMILARITY, cross_validate, near_copies, score
 
 
 def parse_request(line: str) -> str:
@@ -125,6 +126,14 @@ def _evaluate_file(path: Path) -> int:
     report = score(classifier, data.texts, data.labels, path.name)
     print("\n".join(report.summary_lines(confusions=15)))
     print("\n".join(report.confusion_table_lines()))
+    copies = near_copies(examples.texts, data.texts)
+    print(
+        f"Leak check: {len(copies)} training examples are near copies "
+        f"(similarity >= {NEAR_COPY_SIMILARITY}) of {path.name} texts"
+    )
+    for similarity, train_text, eval_text in copies[:5]:
+        print(f"  {similarity:.2f} training: {train_text[:90]!r}")
+        print(f"       {path.name}: {eval_text[:90]!r}")
     return 0
 
 

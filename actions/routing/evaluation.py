@@ -6,9 +6,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
 from actions.routing.classifier import CategoryClassifier
+from actions.routing.normalise import normalise_many
+
+#: Cosine similarity (word 1-2 gram TF-IDF) from which a training text counts as a near
+#: copy of an evaluation text.
+NEAR_COPY_SIMILARITY = 0.5
 
 
 @dataclass
@@ -156,3 +162,34 @@ def cross_validate(
         report.correct.update(fold.correct)
         report.confusions.update(fold.confusions)
     return report
+
+
+def near_copies(
+    training: Sequence[str],
+    evaluation: Sequence[str],
+    threshold: float = NEAR_COPY_SIMILARITY,
+) -> list[tuple[float, str, str]]:
+    """Training texts that are near copies of evaluation texts (a leak check).
+
+    Args:
+        training: The training texts.
+        evaluation: The texts kept for measuring.
+        threshold: Cosine similarity of word 1-2 gram TF-IDF from which a pair counts.
+
+    Returns:
+        ``(similarity, training text, evaluation text)`` for each training text whose
+        closest evaluation text reaches `threshold`, most similar first.
+    """
+    if not training or not evaluation:
+        return []
+    train_norm, eval_norm = normalise_many(training), normalise_many(evaluation)
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    vectoriser.fit(list(train_norm) + list(eval_norm))
+    similarity = (vectoriser.transform(train_norm) @ vectoriser.transform(eval_norm).T).toarray()
+    best = similarity.argmax(axis=1)
+    found = [
+        (float(similarity[i, j]), training[i], evaluation[j])
+        for i, j in enumerate(best)
+        if similarity[i, j] >= threshold
+    ]
+    return sorted(found, key=lambda item: -item[0])

@@ -27,7 +27,7 @@ from actions.routing.classifier import (
     meta_path,
     train_from_data,
 )
-from actions.routing.evaluation import Report, score
+from actions.routing.evaluation import Report, near_copies, score
 from actions.routing.features import FEATURE_NAMES, lexicon_vector
 from actions.routing.institutions import national_institution
 from actions.routing.normalise import expand_abbreviation, normalise, translate_english
@@ -612,6 +612,7 @@ def test_cli_evaluate_data_scores_a_jsonl_file(
     out = capsys.readouterr().out
     assert "real.jsonl: n=2  top-1=1.000" in out
     assert "confusion table" in out
+    assert "Leak check: 0 training examples" in out
 
 
 def test_cli_evaluate_data_rejects_a_bad_file(
@@ -621,3 +622,12 @@ def test_cli_evaluate_data_rejects_a_bad_file(
     path.write_text("oops\n", encoding="utf-8")
     assert main(["evaluate", "--data", str(path)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_near_copies_finds_a_copied_evaluation_text() -> None:
+    training = ["lampu jalan di gang mawar mati sudah seminggu", "sampah numpuk di pasar"]
+    evaluation = ["Lampu jalan di gang Mawar mati sudah seminggu!", "ktp belum jadi"]
+    found = near_copies(training, evaluation)
+    assert [(train, evaluated) for _, train, evaluated in found] == [(training[0], evaluation[0])]
+    assert found[0][0] > 0.9
+    assert near_copies(training, [], 0.5) == []
