@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
 from anyio import to_thread
 from fastapi import Depends, FastAPI
@@ -10,9 +12,13 @@ from backend.api import attachments, auth, complaints, health, notifications, op
 from backend.api.deps import no_nul_characters
 from backend.console.router import install_console
 from backend.errors import install_error_handlers
+from backend.lapor import api as lapor_api
+from backend.lapor.worker import LaporBridge, missing_credentials
 from backend.publisher import OutboxPublisher
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: BackendSettings | None = None, state: AppState | None = None) -> FastAPI:
@@ -28,7 +34,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     )
     app.state.backend = state or AppState.from_settings(settings or get_settings())
     install_error_handlers(app)
-    for module in (health, auth, complaints, attachments, notifications, open311):
+    for module in (health, auth, complaints, attachments, notifications, open311, lapor_api):
         app.include_router(module.router)
     install_console(app)
 
@@ -51,11 +57,29 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
             publisher.start()
             app.state.publisher = publisher
 
+    @app.on_event("startup")
+    async def _start_lapor_bridge() -> None:
+        settings = app.state.backend.settings
+        if not settings.lapor_enabled:
+            return
+        missing = missing_credentials(settings)
+        if missing:
+            problem = f"{' and '.join(missing)} not set: reports are kept pending"
+            logger.error("LAPOR_ENABLED is true but %s (docs/lapor_bridge.md)", problem)
+            app.state.lapor_bridge_problem = problem
+            return
+        bridge = LaporBridge.from_state(app.state.backend)
+        bridge.start()
+        app.state.lapor_bridge = bridge
+
     @app.on_event("shutdown")
     def _dispose_engine() -> None:
         publisher: OutboxPublisher | None = getattr(app.state, "publisher", None)
         if publisher is not None:
             publisher.stop()
+        bridge: LaporBridge | None = getattr(app.state, "lapor_bridge", None)
+        if bridge is not None:
+            bridge.stop()
         app.state.backend.engine.dispose()
         app.state.backend.tracker_engine.dispose()
 

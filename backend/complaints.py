@@ -32,6 +32,7 @@ from backend.filing import (
     connection_for_new_report,
     insert_new_report,
 )
+from backend.lapor.outgoing import LAPOR_SOURCE, queue_followup
 from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
 from backend.notifications import prepare_event
 from backend.schemas import ComplaintCreate, Privacy
@@ -401,10 +402,13 @@ def change_status(
     now: dt.datetime | None = None,
     *,
     notify_citizen: bool = True,
+    source: str | None = None,
 ) -> Report:
     """Move a report to `target`, recording history and an outbox event atomically.
 
     `notify_citizen=False` for a change the reporter made themselves (they know).
+    `source="lapor"` for a change brought back from SP4N-LAPOR!; any other change of
+    a report the bridge forwards is queued to be posted there as a follow-up.
     """
     now = now or utcnow()
     report = _find_report(session, tracking_id, actor, for_update=True)
@@ -419,13 +423,34 @@ def change_status(
     if target is Status.VERIFIED:
         report.followup_due = add_working_days(policy.local_date(now), policy.followup_days)
     report.history.append(
-        StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now)
+        StatusChange(status=target.value, note=clean_note, actor=actor.name, at=now, source=source)
     )
     event = _outbox_event(EVENT_STATUS_CHANGED, report, previous, clean_note, now)
+    if source:
+        event.payload = {**event.payload, "source": source}
     prepare_event(session, event, report, notify_citizen)
     session.add(event)
+    if source != LAPOR_SOURCE and report.lapor_forward is not None:
+        queue_followup(session, report, target, clean_note, now)
     session.commit()
     return report
+
+
+def add_lapor_note(
+    session: Session, report: Report, note: str, actor: str, at: dt.datetime, now: dt.datetime
+) -> None:
+    """Record a follow-up from SP4N-LAPOR! in history, with an outbox event telling the
+    citizen (the status stays). The caller commits, with the bridge's sync position.
+    """
+    status = Status(report.status)
+    report.history.append(
+        StatusChange(status=status.value, note=note, actor=actor, at=at, source=LAPOR_SOURCE)
+    )
+    report.updated_at = now
+    event = _outbox_event(EVENT_STATUS_CHANGED, report, status, note, now)
+    event.payload = {**event.payload, "source": LAPOR_SOURCE}
+    prepare_event(session, event, report)
+    session.add(event)
 
 
 def request_receipt(

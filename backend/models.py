@@ -117,6 +117,8 @@ class StatusChange(Base):
     note = Column(Text, nullable=True)
     actor = Column(String(100), nullable=True)
     at = Column(UTCDateTime, nullable=False, default=utcnow)
+    #: Where the entry came from: None (this backend) or "lapor" (SP4N-LAPOR!'s side).
+    source = Column(String(20), nullable=True)
 
     report = relationship(Report, back_populates="history")
 
@@ -358,3 +360,26 @@ class LaporForward(Base):
         Index("ix_lapor_forwards_due", "state", "next_attempt_at"),
         Index("ix_lapor_forwards_poll", "next_poll_at"),
     )
+
+
+class LaporOutgoing(Base):
+    """An officer's status change or note, to be posted to LAPOR! as a follow-up.
+
+    Written in the transaction of the change (`backend.complaints.change_status`);
+    sent once the report has its LAPOR! complaint id (`backend.lapor.outgoing`).
+    """
+
+    __tablename__ = "lapor_outgoing"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
+    content = Column(Text, nullable=False)
+    is_secret = Column(Boolean, nullable=False, default=False)
+    state = Column(String(16), nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=True)
+    error = Column(Text, nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_lapor_outgoing_due", "state", "next_attempt_at"),)

@@ -7,13 +7,15 @@ import datetime as dt
 from backend.auth import Principal
 from backend.complaints import is_overdue
 from backend.filing import NewReport
-from backend.models import Report
+from backend.models import LaporForward, Report
 from backend.schemas import (
     AttachmentOut,
     ComplaintOut,
     Deadlines,
     DeliveryState,
     HistoryEntry,
+    LaporOut,
+    LaporState,
     LocationOut,
     NotificationOut,
     Privacy,
@@ -85,6 +87,7 @@ def complaint_out(
                 status_label=STATUS_LABELS_ID[Status(h.status)],
                 note=h.note,
                 at=h.at,
+                source=getattr(h, "source", None) or "backend",
             )
             for h in report.history
         ],
@@ -109,4 +112,21 @@ def complaint_out(
             for n in getattr(report, "notifications", ())
         ],
         satisfaction_rating=getattr(report, "satisfaction_rating", None),
+        lapor=lapor_out(report),
+    )
+
+
+def lapor_out(report: Report | NewReport) -> LaporOut:
+    """The report's SP4N-LAPOR! state; `sending` (mid-call) is shown as `pending`."""
+    if isinstance(report, NewReport):
+        return LaporOut(state=LaporState.PENDING if report.lapor_pending else LaporState.DISABLED)
+    row: LaporForward | None = report.lapor_forward
+    if row is None:
+        return LaporOut(state=LaporState.DISABLED)
+    state = LaporState.PENDING if row.state == "sending" else LaporState(row.state)
+    return LaporOut(
+        complaint_id=row.complaint_id,
+        state=state,
+        last_sync_at=row.last_sync_at,
+        error=row.error,
     )

@@ -130,6 +130,10 @@ class HistoryEntry(BaseModel):
     status_label: str
     note: str | None
     at: dt.datetime
+    source: str = Field(
+        default="backend",
+        description='"lapor" for a follow-up or status brought back from SP4N-LAPOR!',
+    )
 
 
 class AttachmentOut(BaseModel):
@@ -175,6 +179,44 @@ class NotificationOut(BaseModel):
     updated_at: dt.datetime
 
 
+class LaporState(str, Enum):
+    """Where a report stands with SP4N-LAPOR! (`disabled`: the bridge is off for it)."""
+
+    DISABLED = "disabled"
+    PENDING = "pending"
+    FORWARDED = "forwarded"
+    FAILED = "failed"
+    REVIEW = "review"
+
+
+class LaporOut(BaseModel):
+    """The report in SP4N-LAPOR!: its complaint id there ("nomor LAPOR!") and the sync."""
+
+    complaint_id: str | None = Field(
+        default=None, description="LAPOR!'s complaint id, once forwarded"
+    )
+    state: LaporState = LaporState.DISABLED
+    last_sync_at: dt.datetime | None = Field(
+        default=None, description="The last successful call to LAPOR! about this report"
+    )
+    error: str | None = Field(default=None, description="Why the last attempt failed, if it did")
+
+
+def lapor_disabled() -> LaporOut:
+    """The `lapor` of a report the bridge never handled."""
+    return LaporOut(state=LaporState.DISABLED)
+
+
+class LaporResolveIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/lapor` (administrators)."""
+
+    complaint_id: constr(regex=r"^[0-9A-Za-z_-]{1,64}$") | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="LAPOR!'s id of this report, found there by our tracking ID; "
+        "leave out to send the report again",
+    )
+
+
 class ComplaintOut(BaseModel):
     """A report as the API returns it."""
 
@@ -200,6 +242,7 @@ class ComplaintOut(BaseModel):
     reporter: ReporterOut | None = None
     notifications: list[NotificationOut] = Field(default_factory=list)
     satisfaction_rating: int | None = None
+    lapor: LaporOut = Field(default_factory=lapor_disabled)
 
 
 class ComplaintPage(BaseModel):

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.deps import app_state
+from backend.lapor.worker import bridge_enabled, health_view
 from backend.state import AppState
 
 router = APIRouter(tags=["health"])
@@ -35,9 +36,18 @@ async def health(request: Request, state: AppState = Depends(app_state)) -> JSON
     with anyio.move_on_after(HEALTH_TIMEOUT):
         try:
             await to_thread.run_sync(_ping, state, limiter=limiter, abandon_on_cancel=True)
+            # The SP4N-LAPOR! bridge, when on: last success, waiting, failed, in review.
+            bridge = None
+            if bridge_enabled(request.app.state):
+                bridge = await to_thread.run_sync(
+                    health_view, request.app.state, limiter=limiter, abandon_on_cancel=True
+                )
         except SQLAlchemyError:
             return _unavailable("unreachable")
-        return JSONResponse({"status": "ok", "database": state.engine.dialect.name})
+        body: dict[str, object] = {"status": "ok", "database": state.engine.dialect.name}
+        if bridge is not None:
+            body["lapor"] = bridge
+        return JSONResponse(body)
     return _unavailable("not answering in time")
 
 

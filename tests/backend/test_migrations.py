@@ -29,6 +29,7 @@ TABLES = {
     "conversation_reports",
     "conversation_sync_state",
     "lapor_forwards",
+    "lapor_outgoing",
 }
 
 

@@ -405,6 +405,18 @@ class FakeLapor:
                 {"success": False, "message": "complaint_id and content are required"},
                 status_code=422,
             )
+        with self._lock:
+            complaint.followups.append(
+                {
+                    "content": recorded.form["content"],
+                    "created_at": "07-12-2026 11:00:00",
+                    "institution_from_name": "Pemerintah Kabupaten Tangerang",
+                    "institution_to_name": None,
+                    "template_code": recorded.form.get("template_code"),
+                    "template_content": None,
+                    "attachments": [],
+                }
+            )
         return JSONResponse({"success": True, "results": {"id": next(self._file_ids)}})
 
     async def _institutions(self, request: Request) -> Response:

@@ -306,3 +306,24 @@ async def test_the_bridge_off_writes_no_forward(
         assert session.execute(select(LaporForward)).first() is None
     assert make_forwarder().run_once() == []
     assert lapor.requests == []
+
+
+async def test_the_report_json_shows_the_lapor_state(
+    client: httpx.AsyncClient, lapor: FakeLapor, make_forwarder: MakeForwarder
+) -> None:
+    created = await create_report(client)
+    assert created["lapor"] == {
+        "complaint_id": None,
+        "state": "pending",
+        "last_sync_at": None,
+        "error": None,
+    }
+    path = f"/api/v1/complaints/{created['tracking_id']}"
+    assert (await client.get(path, headers=AUTH)).json()["lapor"]["state"] == "pending"
+    make_forwarder().run_once()
+    lapor_view = (await client.get(path, headers=AUTH)).json()["lapor"]
+    assert lapor_view["state"] == "forwarded"
+    assert lapor_view["complaint_id"] == lapor.created()[0].id
+    assert lapor_view["last_sync_at"] is not None and lapor_view["error"] is None
+    listed = (await client.get("/api/v1/complaints", headers=AUTH)).json()["items"]
+    assert listed[0]["lapor"]["complaint_id"] == lapor.created()[0].id
