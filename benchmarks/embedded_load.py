@@ -66,7 +66,7 @@ class Plan:
     creators: int = 8
     changers: int = 8
     database_url: str = ""  # "" = the embedded SQLite default
-    drain_seconds: float = 90.0
+    drain_seconds: float = 30.0  # the longest wait with no delivery before giving up
 
     @property
     def label(self) -> str:
@@ -90,6 +90,7 @@ class Result:
     statuses: Counter[str] = field(default_factory=Counter)
     busy_retries: int = 0
     tracker_turns: int = 0
+    drain_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -132,6 +133,12 @@ class Result:
             f"503 retried {self.busy_retries}, server errors {self.server_errors}, "
             f"health failures {len(self.health_failures)}, tracker turns written "
             f"{self.tracker_turns}"
+        )
+        told = self.seconds + self.drain_seconds
+        out.append(
+            f"  notifier: {len(self.changed)} updates told in {told:.0f} s "
+            f"({len(self.changed) / told:.1f}/s; Telegram allows 30/s), "
+            f"{self.drain_seconds:.0f} s after the load stopped"
         )
         out.append(f"  responses: {dict(sorted(self.statuses.items()))}")
         out.append("  checks: " + ("all passed" if self.ok else "; ".join(self.problems)))
@@ -271,13 +278,23 @@ class Load:
         return sent
 
     async def _wait_for_notifications(self) -> None:
+        """Wait until every reporter was told, while deliveries keep coming.
+
+        Telegram allows 30 messages/s, so a long run leaves a backlog that takes a while;
+        the wait ends when all are told, or when none was sent for `drain_seconds`.
+        """
         expected = {self.chat_of[t] for t in self.result.changed}
-        deadline = time.monotonic() + self.plan.drain_seconds
-        while time.monotonic() < deadline:
-            if expected <= set(self._sent_by_chat()):
+        started = last_progress = time.monotonic()
+        told = 0
+        while time.monotonic() - last_progress < self.plan.drain_seconds:
+            sent = set(self._sent_by_chat())
+            if expected <= sent:
                 await asyncio.sleep(3)  # a duplicate would come now
-                return
+                break
+            if len(sent) > told:
+                told, last_progress = len(sent), time.monotonic()
             await asyncio.sleep(0.5)
+        self.result.drain_seconds = time.monotonic() - started
 
     async def _check(self) -> None:
         result = self.result
