@@ -1,4 +1,4 @@
-"""Command line: `python -m backend migrate|serve|create-user|create-admin`."""
+"""Command line: `python -m backend migrate|serve|create-user|create-admin|lapor-institutions`."""
 
 from __future__ import annotations
 
@@ -92,6 +92,34 @@ def _create_user(args: argparse.Namespace) -> None:
     print(f"User {args.username!r} saved as {role.value}. Log in at /admin.")
 
 
+def _lapor_institutions(args: argparse.Namespace) -> None:
+    from backend.lapor.errors import LaporError
+    from backend.lapor.institutions import match_institutions, render_section, replace_section
+    from backend.lapor.worker import client_from_settings, missing_credentials
+    from backend.taxonomy import load_taxonomy
+
+    settings = get_settings()
+    missing = missing_credentials(settings)
+    if missing:
+        sys.exit(f"Set {' and '.join(missing)} (the institution's LAPOR! credentials) first.")
+    taxonomy = load_taxonomy(settings.categories_file, settings.kecamatan_file)
+    try:
+        with client_from_settings(settings) as client:
+            institutions = client.institutions()
+    except LaporError as exc:
+        sys.exit(f"LAPOR! institution list not read: {exc}")
+    matches = match_institutions(taxonomy, institutions)
+    section = render_section(matches)
+    if not args.write:
+        print(section, end="")
+        return
+    path = settings.lapor_mapping_file
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(replace_section(text, section), encoding="utf-8")
+    found = sum(1 for m in matches if m.institution is not None)
+    print(f"{path}: {found} of {len(matches)} agencies matched; check each line.")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the chosen command."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -109,11 +137,20 @@ def main(argv: list[str] | None = None) -> None:
         "create-admin", help="create the first administrator (password asked, or NEW_USER_PASSWORD)"
     )
     admin.add_argument("username")
+    institutions = commands.add_parser(
+        "lapor-institutions",
+        help="fetch LAPOR!'s institution list and print (or --write) the mapping's section",
+    )
+    institutions.add_argument(
+        "--write", action="store_true", help="replace the section in LAPOR_MAPPING_FILE"
+    )
     args = parser.parse_args(argv)
     if args.command == "migrate":
         _migrate()
     elif args.command == "serve":
         _serve(args)
+    elif args.command == "lapor-institutions":
+        _lapor_institutions(args)
     else:
         if args.command == "create-admin":
             args.role, args.agency = Role.ADMIN.value, None

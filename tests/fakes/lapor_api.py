@@ -60,6 +60,10 @@ INSTITUTIONS = [
     {"id": 103, "name": "Dinas Perhubungan Kabupaten Tangerang"},
     {"id": 104, "name": "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Tangerang"},
     {"id": 105, "name": "Dinas Kesehatan Kabupaten Tangerang"},
+    {"id": 106, "name": "Dinas Kesehatan Kota Tangerang"},
+    {"id": 107, "name": "Dinas Sosial Provinsi Banten"},
+    {"id": 108, "name": "Kecamatan Pasar Kemis"},
+    {"id": 109, "name": "Kecamatan Balaraja"},
 ]
 TEMPLATES = [
     {"code": "TL01", "content": "Laporan Anda diteruskan kepada {{institution_to}}."},
