@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 Checkpoint = Callable[[str], None]
 #: The steps a checkpoint sees, in order.
 STEPS = ("claimed", "uploaded", "sending_recorded", "accepted", "stored")
+#: How often a worker looks for interrupted sends.
+RECOVER_EVERY = dt.timedelta(seconds=10)
 
 
 class ForwardState(str, Enum):
@@ -123,12 +125,17 @@ class Forwarder:
         self._clock = clock
         #: When a call to LAPOR! last succeeded (for /health).
         self.last_success_at: dt.datetime | None = None
+        self._recovered_at: dt.datetime | None = None
 
     # --- the loop's work -------------------------------------------------------------
 
     def run_once(self, limit: int = 50) -> list[Outcome]:
-        """Park interrupted sends, then forward up to `limit` due reports."""
-        self.recover_interrupted()
+        """Park interrupted sends (every `RECOVER_EVERY`), then forward up to `limit` due
+        reports."""
+        now = self._clock()
+        if self._recovered_at is None or now - self._recovered_at >= RECOVER_EVERY:
+            self.recover_interrupted()
+            self._recovered_at = now
         outcomes = []
         for _ in range(limit):
             report_id = self.claim()
@@ -166,15 +173,22 @@ class Forwarder:
         return parked
 
     def claim(self) -> int | None:
-        """Take the oldest due pending row: one more attempt, leased past any call."""
+        """Take the oldest due pending row: one more attempt, leased past any call.
+
+        A read-only look first: when nothing is due (most rounds) no write lock is taken.
+        """
         now = self._clock()
+        due = (
+            LaporForward.state == ForwardState.PENDING.value,
+            LaporForward.next_attempt_at <= now,
+        )
+        with self._read_sessions() as session:
+            if session.execute(select(LaporForward.report_id).where(*due).limit(1)).first() is None:
+                return None
         with self._sessions() as session:
             query = (
                 select(LaporForward)
-                .where(
-                    LaporForward.state == ForwardState.PENDING.value,
-                    LaporForward.next_attempt_at <= now,
-                )
+                .where(*due)
                 .order_by(LaporForward.next_attempt_at, LaporForward.report_id)
                 .limit(1)
             )

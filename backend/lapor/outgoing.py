@@ -74,8 +74,10 @@ class FollowupSender:
         mapping: LaporMapping,
         retry: RetryPolicy,
         clock: Callable[[], dt.datetime] = utcnow,
+        read_sessions: sessionmaker | None = None,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions or sessions
         self._client = client
         self._mapping = mapping
         self._retry = retry
@@ -84,16 +86,16 @@ class FollowupSender:
     def run_once(self, limit: int = 50) -> int:
         """Post up to `limit` due follow-ups; how many were posted."""
         now = self._clock()
+        due = (LaporOutgoing.state == PENDING, LaporOutgoing.next_attempt_at <= now)
+        with self._read_sessions() as session:  # no write lock when nothing is due
+            if session.execute(select(LaporOutgoing.id).where(*due).limit(1)).first() is None:
+                return 0
         with self._sessions() as session:
             query = (
                 select(LaporOutgoing, LaporForward.complaint_id, Report.agency)
                 .join(LaporForward, LaporForward.report_id == LaporOutgoing.report_id)
                 .join(Report, Report.id == LaporOutgoing.report_id)
-                .where(
-                    LaporOutgoing.state == PENDING,
-                    LaporOutgoing.next_attempt_at <= now,
-                    LaporForward.complaint_id.is_not(None),
-                )
+                .where(*due, LaporForward.complaint_id.is_not(None))
                 .order_by(LaporOutgoing.id)
                 .limit(limit)
             )

@@ -111,8 +111,10 @@ class Syncer:
         policy: Policy,
         poll_seconds: float,
         clock: Callable[[], dt.datetime] = utcnow,
+        read_sessions: sessionmaker | None = None,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions or sessions
         self._client = client
         self._policy = policy
         self._poll = dt.timedelta(seconds=poll_seconds)
@@ -137,14 +139,18 @@ class Syncer:
     def _claim(self, limit: int) -> list[tuple[int, str]]:
         """Due forwarded rows; their next poll is pushed on at once (a lease)."""
         now = self._clock()
+        due = (
+            LaporForward.state == "forwarded",
+            LaporForward.complaint_id.is_not(None),
+            LaporForward.next_poll_at <= now,
+        )
+        with self._read_sessions() as session:  # no write lock when nothing is due
+            if session.execute(select(LaporForward.report_id).where(*due).limit(1)).first() is None:
+                return []
         with self._sessions() as session:
             query = (
                 select(LaporForward.report_id, LaporForward.complaint_id)
-                .where(
-                    LaporForward.state == "forwarded",
-                    LaporForward.complaint_id.is_not(None),
-                    LaporForward.next_poll_at <= now,
-                )
+                .where(*due)
                 .order_by(LaporForward.next_poll_at)
                 .limit(limit)
             )

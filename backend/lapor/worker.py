@@ -104,7 +104,7 @@ class LaporBridge:
         sender: FollowupSender | None,
         syncer: Syncer | None,
         client: LaporClient,
-        interval_seconds: float = 1.0,
+        interval_seconds: float = 0.25,
     ) -> None:
         self._state = state
         self.forwarder = forwarder
@@ -123,7 +123,12 @@ class LaporBridge:
         mapping = mapping or load_mapping(settings.lapor_mapping_file)
         unlisted = mapping.missing(state.taxonomy)
         if unlisted:
-            logger.warning("LAPOR! mapping file lists no code for: %s", ", ".join(unlisted))
+            logger.warning(
+                "LAPOR! mapping file lists no code for %d of our codes (%s ...); those "
+                "fields are left out",
+                len(unlisted),
+                ", ".join(unlisted[:5]),
+            )
         client = client_from_settings(settings)
         retry = retry_policy(settings)
         forwarder = Forwarder(
@@ -137,8 +142,16 @@ class LaporBridge:
             poll_seconds=settings.lapor_poll_seconds,
             read_sessions=state.read_sessions,
         )
-        sender = FollowupSender(state.sessions, client, mapping, retry)
-        syncer = Syncer(state.sessions, client, state.policy, settings.lapor_poll_seconds)
+        sender = FollowupSender(
+            state.sessions, client, mapping, retry, read_sessions=state.read_sessions
+        )
+        syncer = Syncer(
+            state.sessions,
+            client,
+            state.policy,
+            settings.lapor_poll_seconds,
+            read_sessions=state.read_sessions,
+        )
         return cls(state, forwarder, sender, syncer, client)
 
     def run_once(self) -> int:

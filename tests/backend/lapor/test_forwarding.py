@@ -327,3 +327,18 @@ async def test_the_report_json_shows_the_lapor_state(
     assert lapor_view["last_sync_at"] is not None and lapor_view["error"] is None
     listed = (await client.get("/api/v1/complaints", headers=AUTH)).json()["items"]
     assert listed[0]["lapor"]["complaint_id"] == lapor.created()[0].id
+
+
+async def test_an_open311_request_is_forwarded_too(
+    client: httpx.AsyncClient, lapor: FakeLapor, make_forwarder: MakeForwarder
+) -> None:
+    from tests.backend.test_open311 import post_request
+
+    response = await post_request(client)
+    assert response.status_code == 200, response.text
+    make_forwarder().run_once()
+    (body,) = creates(lapor)
+    assert body["channel"] == 10  # open311
+    assert body["nameUser"] == "Rina Wati"
+    assert body["emailUser"] == "rina@example.com"
+    assert "Lampu jalan mati" in body["content"]
