@@ -57,11 +57,16 @@ CLOSING_THREADS: Final = 16
 
 
 def closing_limiter(request: Request) -> anyio.CapacityLimiter:
-    """The app's limiter for closing sessions (made on first use, in the event loop)."""
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "closing_limiter", None)
+    """The app's limiter for closing sessions."""
+    return app_limiter(request, "closing_limiter", CLOSING_THREADS)
+
+
+def app_limiter(request: Request, name: str, threads: int) -> anyio.CapacityLimiter:
+    """A thread limiter of the app's own, `name`d (made on first use, in the event loop)."""
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, name, None)
     if limiter is None:
-        limiter = anyio.CapacityLimiter(CLOSING_THREADS)
-        request.app.state.closing_limiter = limiter
+        limiter = anyio.CapacityLimiter(threads)
+        setattr(request.app.state, name, limiter)
     return limiter
 
 

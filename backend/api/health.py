@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.api.deps import app_state
+from backend.api.deps import app_limiter, app_state
 from backend.lapor.worker import bridge_enabled, health_view
 from backend.state import AppState
 
@@ -32,7 +32,7 @@ HEALTH_THREADS: Final = 4
 @router.get("/health")
 async def health(request: Request, state: AppState = Depends(app_state)) -> JSONResponse:
     """Ready when the database answers."""
-    limiter = _health_limiter(request)
+    limiter = app_limiter(request, "health_limiter", HEALTH_THREADS)
     with anyio.move_on_after(HEALTH_TIMEOUT):
         try:
             await to_thread.run_sync(_ping, state, limiter=limiter, abandon_on_cancel=True)
@@ -62,11 +62,3 @@ def _unavailable(reason: str) -> JSONResponse:
         status_code=503,
         headers={"Retry-After": "5"},
     )
-
-
-def _health_limiter(request: Request) -> anyio.CapacityLimiter:
-    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "health_limiter", None)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(HEALTH_THREADS)
-        request.app.state.health_limiter = limiter
-    return limiter
