@@ -7,6 +7,7 @@ import logging
 import redis
 from anyio import to_thread
 from fastapi import Depends, FastAPI
+from starlette.responses import Response
 
 from backend.api import attachments, auth, complaints, health, notifications, open311
 from backend.api.deps import no_nul_characters
@@ -14,9 +15,11 @@ from backend.console.router import install_console
 from backend.errors import install_error_handlers
 from backend.lapor import api as lapor_api
 from backend.lapor.worker import LaporBridge, missing_credentials
+from backend.metrics import BackendMetrics, RequestMetricsMiddleware
 from backend.publisher import OutboxPublisher
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
+from lapor_common.metrics import METRICS_PATH, metrics_response
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     for module in (health, auth, complaints, attachments, notifications, open311, lapor_api):
         app.include_router(module.router)
     install_console(app)
+    install_metrics(app)
 
     @app.on_event("startup")
     async def _limit_threads() -> None:
@@ -84,6 +88,26 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
         app.state.backend.tracker_engine.dispose()
 
     return app
+
+
+def install_metrics(app: FastAPI) -> None:
+    """`GET /metrics` (Prometheus text, no token: bind to 127.0.0.1 or protect at the proxy)."""
+    metrics = BackendMetrics()
+    app.state.metrics = metrics
+    metrics.watch(app.state.backend)  # the LAPOR! bridge changes statuses between requests
+
+    def current_state() -> AppState:
+        state: AppState = app.state.backend
+        return state
+
+    app.add_middleware(
+        RequestMetricsMiddleware, metrics=metrics, routes=app.router.routes, state_of=current_state
+    )
+
+    @app.get(METRICS_PATH, include_in_schema=False)
+    async def _metrics() -> Response:
+        await to_thread.run_sync(metrics.read_outbox, current_state().read_sessions)
+        return metrics_response(metrics.registry)
 
 
 def settings_threads(app: FastAPI) -> int:

@@ -7,6 +7,7 @@ import math
 
 from fastapi import APIRouter, Depends, Header, Query
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.api.deps import app_state, current_principal, db_session, read_only_session
@@ -21,6 +22,7 @@ from backend.complaints import (
     request_receipt,
 )
 from backend.db import utcnow
+from backend.metrics import metrics_of
 from backend.presenters import complaint_out
 from backend.schemas import (
     Channel,
@@ -44,6 +46,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 
 @router.post("", status_code=201, response_model=ComplaintOut, responses=_ERRORS)
 def create(
+    request: Request,
     payload: ComplaintCreate,
     idempotency_key: str | None = Header(
         None, max_length=255, description="Retries with the same key return the first result."
@@ -58,7 +61,9 @@ def create(
         session, payload, state.taxonomy, state.policy, idempotency_key=idempotency_key or None
     )
     headers = {"Location": f"{router.prefix}/{report.tracking_id}"}
-    if not created:
+    if created:
+        metrics_of(request).report_filed(report.channel)
+    else:
         headers["Idempotent-Replayed"] = "true"
     body = complaint_out(report, state.taxonomy, principal, state.policy.local_date(utcnow()))
     return model_response(body, status_code=201, headers=headers)

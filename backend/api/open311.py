@@ -12,12 +12,14 @@ from fastapi import APIRouter, Depends, Form, Query
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from backend.api.deps import app_state, db_session, read_only_session
 from backend.auth import Role
 from backend.complaints import create_complaint
 from backend.db import EARLIEST, as_utc, utcnow
 from backend.errors import ForbiddenError, InvalidInputError, NotFoundError
+from backend.metrics import metrics_of
 from backend.models import Report
 from backend.schemas import Channel, ComplaintCreate, LocationIn, ReporterIn
 from backend.state import AppState
@@ -108,6 +110,7 @@ def services(state: AppState = Depends(app_state)) -> list[Service]:
 
 @router.post("/requests.json", response_model=list[ServiceRequestCreated], responses=_ERRORS)
 def post_request(
+    request: Request,
     api_key: str = Form(..., max_length=500),
     service_code: str = Form(..., max_length=50),
     description: str = Form(..., max_length=4000),
@@ -143,6 +146,7 @@ def post_request(
         )
         raise InvalidInputError(f"Please correct the request: {fields}.") from exc
     report, _ = create_complaint(session, payload, state.taxonomy, state.policy)
+    metrics_of(request).report_filed(report.channel)
     return [
         ServiceRequestCreated(
             service_request_id=report.tracking_id,
