@@ -2,18 +2,19 @@
 
 Never a dead end: in an emergency the other numbers, at the summary a reminder that
 the report is not sent yet, with a report in progress the form's question again, and a
-long message that reads like a problem starts a report; otherwise "please say it
-another way".
+message that reads like a problem (long enough, the NLU's unsure guess, or a short
+answer-like "jalan rusak" with no question pending) starts a report; otherwise
+"please say it another way".
 """
 
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import is_payload, latest_text
+from actions.conversation import is_payload, latest_intent, latest_text
 from actions.report import ActionStartReport, has_draft
 from actions.safety import recently_alerted
 from actions.validators.text import description_problem
@@ -47,12 +48,21 @@ class ActionFallback(Action):
         if has_draft(tracker) and not tracker.active_loop.get("name"):
             dispatcher.utter_message(response="utter_resume_form")
             return [FollowupAction("complaint_form")]
-        if (
-            not is_payload(text)
-            and len(text.split()) >= REPORT_MIN_WORDS
-            and description_problem(text) is None
+        if not is_payload(text) and (
+            (len(text.split()) >= REPORT_MIN_WORDS and description_problem(text) is None)
+            or unsure_intent(tracker) in ("report_problem", "start_report")
+            or (latest_intent(tracker) == "inform" and len(text.split()) >= 2)
         ):
             events = await ActionStartReport().run(dispatcher, tracker, domain)
-            return [*events, FollowupAction("complaint_form")]
+            # The message is the description (the form asks for more when it is short).
+            told = [SlotSet("report_type", "complaint"), SlotSet("complaint_description", text)]
+            return [*events, *told, FollowupAction("complaint_form")]
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+def unsure_intent(tracker: Tracker) -> str | None:
+    """The intent the NLU would have chosen had it been sure enough (after nlu_fallback)."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    names = [str(item.get("name")) for item in ranking if item.get("name") != "nlu_fallback"]
+    return names[0] if names else None

@@ -31,6 +31,8 @@ CONFIRM_RESPONSES = {
     "privacy": "utter_confirm_privacy",
 }
 APPROXIMATE_WORDS = {"id": "sekitar", "en": "around"}
+#: Before an exact date in a sentence ("It happened on Monday, ...").
+EXACT_WORDS = {"id": "", "en": "on"}
 MONTH_WORDS = {"id": "sekitar bulan", "en": "some time in"}
 
 
@@ -58,7 +60,10 @@ def suggestion_label(slot: str, suggestion: dict[str, Any], language: str) -> st
     """How a suggested answer is shown in its confirmation question."""
     values = suggestion.get("values") or {}
     if slot == "incident_date" and values.get("incident_date"):
-        return date_label(values["incident_date"], values.get("incident_date_precision"), language)
+        precision = values.get("incident_date_precision")
+        text = date_label(values["incident_date"], precision, language)
+        exact = precision not in ("approximate", "month") and EXACT_WORDS[language]
+        return f"{EXACT_WORDS[language]} {text}" if exact else text
     if slot == "privacy":
         return label(PRIVACY_LABELS, values.get("privacy"), language)
     return str(suggestion.get("label") or "")

@@ -69,6 +69,8 @@ class CountingFormValidation(FormValidationAction, ABC):
         if attempts >= MAX_INVALID_ANSWERS:
             dispatcher.utter_message(response="utter_invalid_escape")
             return {slot: None, ATTEMPTS_SLOT: 0, QUESTION_SENT: True}
+        if not response:  # no reason to give: the question is simply asked again
+            return {slot: None, ATTEMPTS_SLOT: attempts}
         if buttons:
             dispatcher.utter_message(response=response, buttons=buttons, **template_values)
         else:

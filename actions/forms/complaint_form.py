@@ -45,6 +45,7 @@ from actions.validators.answers import (
     read_attachment_answer,
     read_privacy,
     read_report_type,
+    read_yes_no,
 )
 from actions.validators.category import category_from_text
 from actions.validators.location import locate_point
@@ -325,7 +326,7 @@ class ValidateComplaintForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Detailed enough to act on, and at most 4,000 characters."""
-        if value is None or self._unchanged("complaint_description", value):
+        if value is None:
             return {}
         problem = description_problem(str(value or ""))
         if problem == "too_short":
@@ -363,7 +364,7 @@ class ValidateComplaintForm(CountingFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A category code of the taxonomy."""
-        if value is None or self._unchanged("complaint_category", value):
+        if value is None:
             return {}
         if value == CHOOSE_FROM_LIST:
             # Not an invalid answer: the next question lists every category.
@@ -409,6 +410,8 @@ class ValidateComplaintForm(CountingFormValidation):
         if pin is not None and value == pin_text(*pin):
             return self._pin_location(dispatcher, value, pin)
         text = str(value or "").strip()
+        if _bare_yes_no(text):  # "iya" to an open question: asked again (counted)
+            return self.reject("complaint_location", dispatcher, tracker, "")
         if says_already_said(text):
             rest = without_already_said(text)
             if not rest or not (read_place(rest) or _NO_PLACE).kecamatan:
@@ -512,6 +515,9 @@ class ValidateComplaintForm(CountingFormValidation):
         if value in (ACCEPT_SUGGESTION, DECLINE_SUGGESTION):
             return self._take_suggestion(tracker, "incident_date", value == ACCEPT_SUGGESTION)
         reading = read_date(str(value), today_in(get_services().settings.timezone))
+        if reading.value is None and reading.precision != UNKNOWN and _bare_yes_no(str(value)):
+            # "iya" to an open question: asked again (counted)
+            return self.reject("incident_date", dispatcher, tracker, "")
         dropped = self._drop_suggestion(tracker, "incident_date")
         if reading.precision == UNKNOWN:
             return self.accept(
@@ -598,6 +604,11 @@ class ValidateComplaintForm(CountingFormValidation):
 
 #: The reading of an answer naming no place.
 _NO_PLACE = PlaceReading(text="", kecamatan=None)
+
+
+def _bare_yes_no(text: str) -> bool:
+    """Whether an answer is only "yes" or "no" ("muhun", "iya pak"): no place, no date."""
+    return len(text.split()) <= 3 and read_yes_no(text) is not None
 
 
 def _earlier_user_texts(tracker: Tracker) -> list[str]:

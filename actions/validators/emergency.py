@@ -38,15 +38,16 @@ _ALWAYS = re.compile(
 )
 # Damage words: an emergency only with someone at risk in the same message.
 _DAMAGE = re.compile(
-    r"\b(ambruk|roboh|runtuh|rubuh|longsor|amblas|ambles|jebol|putus|collapsed?|"
+    r"\b(ambruk|roboh|runtuh|rubuh|longsor|amblas|ambles|jebol|jembatan putus|"
+    r"kabel (?:listrik )?putus|collapsed?|"
     r"banjir bandang|banjir setinggi|air naik|meluap|kecelakaan|tabrakan|ketabrak|tertabrak|"
     r"accident|crash)\b",
     _FLAGS,
 )
 _PEOPLE_AT_RISK = re.compile(
     r"\b(korban|luka|terluka|cedera|tertimpa|menimpa|terjebak|tertimbun|orang di dalam|"
-    r"ada orang|ada anak|anak-anak di|warga terjebak|nyawa|meninggal|tewas|kritis|"
-    r"tidak bergerak|gak bergerak|injured|hurt|people inside|someone)\b",
+    r"warga terjebak|nyawa|meninggal|tewas|kritis|"
+    r"tidak bergerak|gak bergerak|injured|hurt|people inside)\b",
     _FLAGS,
 )
 # "Nobody hurt", "no one in danger", "sudah dikosongkan".
