@@ -64,7 +64,10 @@ def test_complaint_filed_over_rest_reaches_the_backend_with_every_field(
     )
     assert "lokasi" in texts(assistant.say(sender, "ya betul", meta)).lower()
     pin = {**meta, "location": {"latitude": -6.165, "longitude": 106.535}}
-    assert "kapan" in texts(assistant.say(sender, "/share_location", pin)).lower()
+    # "udah 2 minggu" in the first message is offered as the date; the citizen corrects it.
+    offered = texts(assistant.say(sender, "/share_location", pin))
+    assert "Kejadiannya sekitar" in offered
+    assert "kapan" in texts(assistant.say(sender, "bukan", meta)).lower()
     assert "Publik" in str(assistant.say(sender, "2 hari lalu", meta))
     assert "foto" in texts(assistant.say(sender, "publik aja", meta)).lower()
     summary = texts(
