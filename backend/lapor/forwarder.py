@@ -216,7 +216,8 @@ class Forwarder:
             uploaded = row.uploaded
             if uploaded is None:
                 uploaded = self._upload(report)
-                self._set(report_id, uploaded=uploaded)
+                if uploaded:  # kept, so that a retry does not upload them again
+                    self._set(report_id, uploaded=uploaded)
             self._checkpoint("uploaded")
             body = create_request(report, self._mapping, self._taxonomy, uploaded, local_date)
         except MappingError as exc:
@@ -227,7 +228,12 @@ class Forwarder:
             return self._later(report_id, row.attempts, exc.message)
         except OSError as exc:
             return self._fail(report_id, f"an attachment cannot be read: {exc.strerror}")
-        self._set(report_id, state=ForwardState.SENDING.value, sending_since=self._clock())
+        self._set(
+            report_id,
+            state=ForwardState.SENDING.value,
+            sending_since=self._clock(),
+            uploaded=uploaded,
+        )
         self._checkpoint("sending_recorded")
         try:
             complaint_id = self._client.create_report(body)

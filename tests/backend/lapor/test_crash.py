@@ -91,3 +91,20 @@ async def test_a_recent_sending_row_belongs_to_a_live_process(
     assert make_forwarder().recover_interrupted() == 1
     assert bridge_row(engine, report["tracking_id"]).state == "review"
     assert lapor.created() == []
+
+
+async def test_two_workers_never_forward_one_report_twice(
+    client: httpx.AsyncClient, lapor: FakeLapor, make_forwarder: MakeForwarder
+) -> None:
+    import threading
+
+    tracking_ids = [(await create_report(client))["tracking_id"] for _ in range(20)]
+    lapor.delay = 0.01  # calls overlap
+    workers = [make_forwarder(), make_forwarder()]
+    threads = [threading.Thread(target=w.run_once, kwargs={"limit": 20}) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    stored = sorted(c.fields["tags_raw"] for c in lapor.created())
+    assert stored == sorted(tracking_ids)
