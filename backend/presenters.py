@@ -128,5 +128,6 @@ def lapor_out(report: Report | NewReport) -> LaporOut:
         complaint_id=row.complaint_id,
         state=state,
         last_sync_at=row.last_sync_at,
-        error=row.error,
+        # A status conflict with LAPOR! needs a person as much as a failed call does.
+        error=row.error or row.conflict,
     )

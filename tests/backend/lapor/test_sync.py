@@ -189,6 +189,8 @@ async def test_a_conflict_is_flagged_not_applied(
         "change one side."
     )
     assert row.lapor_status == "Ditolak"
+    shown = (await read(client, tracking_id))["lapor"]
+    assert (shown["state"], shown["error"]) == ("forwarded", row.conflict)
 
 
 async def test_our_status_changes_reach_lapor_as_followups_once(
@@ -294,3 +296,32 @@ async def test_a_poll_error_retries_sooner(
     assert row.state == "forwarded"
     assert row.next_poll_at is not None
     assert (row.next_poll_at - clock.now).total_seconds() == pytest.approx(60)
+
+
+async def test_the_notifier_feed_has_each_followup_once(
+    client: httpx.AsyncClient,
+    lapor: FakeLapor,
+    make_forwarder: MakeForwarder,
+    syncer: Syncer,
+    clock: Clock,
+) -> None:
+    tracking_id, cid = await forwarded(client, make_forwarder, lapor)
+    lapor.add_followup(cid, "Petugas akan datang besok pagi.")
+    for _ in range(3):
+        clock.advance(3600)
+        syncer.run_once()
+    feed = (await client.get("/api/v1/events/pending", headers=AUTH)).json()["events"]
+    ours = [e for e in feed if e["tracking_id"] == tracking_id and e.get("source") == "lapor"]
+    assert len(ours) == 1
+    (event,) = ours
+    assert event["note"] == "Petugas akan datang besok pagi."
+    assert event["notifications_enabled"] is True
+    assert event["language"] is None and event["chat_id"] == "telegram:42"
+    ack = await client.post(f"/api/v1/events/{event['event_id']}/ack", headers=AUTH)
+    assert ack.status_code == 204
+    clock.advance(3600)
+    syncer.run_once()
+    feed = (await client.get("/api/v1/events/pending", headers=AUTH)).json()["events"]
+    assert [e for e in feed if e.get("source") == "lapor"] == []
+    notifications = (await read(client, tracking_id))["notifications"]
+    assert [n["state"] for n in notifications] == ["queued"]
