@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 from actions.places import data
 from actions.places import kecamatan as _kecamatan
 from actions.places.kecamatan import ELSEWHERE
-from actions.places.words import normalise_words
+from actions.places.words import SpellingIndex, normalise_words
 
 DESA: Final = "desa"
 LANDMARK: Final = "landmark"
@@ -166,8 +166,10 @@ def find_places(words: list[str], segments: list[int] | None = None) -> list[Pla
     """
     parts = (segments or [0] * len(words))[: len(words)]
     hits: list[PlaceHit] = []
-    for spelling in _spellings():
-        hits.extend(_spelling_hits(spelling, words, parts))
+    for spelling, start, n, candidate in _index().candidates(words):
+        hit = _spelling_hit(spelling, words, parts, (start, start + n), candidate)
+        if hit is not None:
+            hits.append(hit)
     return _best_non_overlapping(hits)
 
 
@@ -210,34 +212,35 @@ def clear_caches() -> None:
     _official_kecamatan_words.cache_clear()
     _places.cache_clear()
     _spellings.cache_clear()
+    _index.cache_clear()
     _by_postal_code.cache_clear()
 
 
 # --- matching ------------------------------------------------------------------------
 
 
-def _spelling_hits(spelling: _Spelling, words: list[str], parts: list[int]) -> list[PlaceHit]:
-    """Where one spelling occurs in the words, with a context good enough for it."""
-    hits: list[PlaceHit] = []
-    size = len(spelling.words)
-    for n in range(max(1, size - 1), min(size + 1, len(words)) + 1):
-        for start in range(len(words) - n + 1):
-            candidate = "".join(words[start : start + n])
-            if abs(len(candidate) - len(spelling.joined)) > spelling.edits:
-                continue
-            distance = OSA.distance(candidate, spelling.joined, score_cutoff=spelling.edits)
-            if distance > spelling.edits:
-                continue
-            if distance and _kecamatan.is_name_elsewhere(words[start : start + n]):
-                continue  # a place elsewhere ("pesanggrahan"), not a typo of ours
-            end = start + n
-            if not _counts(spelling, distance > 0, words, parts, (start, end)):
-                continue
-            score = 1.0 - distance / max(len(candidate), len(spelling.joined))
-            before = _word_before(words, start)
-            matched = len(spelling.joined) - distance
-            hits.append(PlaceHit(spelling.places, start, end, round(score, 3), before, matched))
-    return hits
+@functools.cache
+def _index() -> SpellingIndex[_Spelling]:
+    """The spellings, indexed by shape."""
+    return SpellingIndex([(s.words, s.edits, s) for s in _spellings()])
+
+
+def _spelling_hit(
+    spelling: _Spelling, words: list[str], parts: list[int], span: tuple[int, int], candidate: str
+) -> PlaceHit | None:
+    """The hit of a spelling on the run `candidate` of words at `span`, if it counts."""
+    start, end = span
+    distance = OSA.distance(candidate, spelling.joined, score_cutoff=spelling.edits)
+    if distance > spelling.edits:
+        return None
+    if distance and _kecamatan.is_name_elsewhere(words[start:end]):
+        return None  # a place elsewhere ("pesanggrahan"), not a typo of ours
+    if not _counts(spelling, distance > 0, words, parts, span):
+        return None
+    score = 1.0 - distance / max(len(candidate), len(spelling.joined))
+    before = _word_before(words, start)
+    matched = len(spelling.joined) - distance
+    return PlaceHit(spelling.places, start, end, round(score, 3), before, matched)
 
 
 def _counts(

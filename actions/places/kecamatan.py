@@ -41,7 +41,7 @@ import yaml
 from rapidfuzz.distance import OSA
 
 from actions.places import data
-from actions.places.words import normalise_segments, normalise_words
+from actions.places.words import SpellingIndex, normalise_segments, normalise_words
 
 #: Outside codes.
 KOTA_TANGERANG: Final = "kota_tangerang"
@@ -319,6 +319,7 @@ def clear_caches() -> None:
     """Forgets the kecamatan file read so far (for tests that set ``KECAMATAN_FILE``)."""
     _kecamatan_data.cache_clear()
     _patterns.cache_clear()
+    _index.cache_clear()
     _names_elsewhere.cache_clear()
     _our_desa_spellings.cache_clear()
 
@@ -341,22 +342,22 @@ def _allowed_edits(pattern: _Pattern) -> int:
 def _find_hits(words: list[str], parts: list[int]) -> list[_Hit]:
     """Every pattern found in the words, exactly or with a few typos."""
     hits: list[_Hit] = []
-    for pattern in _patterns():
-        size = len(pattern.words)
+    for pattern, start, n, candidate in _index().candidates(words):
         allowed = _allowed_edits(pattern)
         target = pattern.joined
-        for n in range(max(1, size - 1), min(size + 1, len(words)) + 1):
-            for start in range(len(words) - n + 1):
-                candidate = "".join(words[start : start + n])
-                if abs(len(candidate) - len(target)) > allowed:
-                    continue
-                distance = OSA.distance(candidate, target, score_cutoff=allowed)
-                if distance and is_name_elsewhere(words[start : start + n]):
-                    continue  # "lamongan" is a regency, not a typo of Panongan
-                if distance <= allowed:
-                    score = 1.0 - distance / max(len(candidate), len(target))
-                    hits.append(_make_hit(pattern, words, parts, (start, start + n), score))
+        distance = OSA.distance(candidate, target, score_cutoff=allowed)
+        if distance and is_name_elsewhere(words[start : start + n]):
+            continue  # "lamongan" is a regency, not a typo of Panongan
+        if distance <= allowed:
+            score = 1.0 - distance / max(len(candidate), len(target))
+            hits.append(_make_hit(pattern, words, parts, (start, start + n), score))
     return hits
+
+
+@functools.cache
+def _index() -> SpellingIndex[_Pattern]:
+    """The patterns, indexed by shape."""
+    return SpellingIndex([(p.words, _allowed_edits(p), p) for p in _patterns()])
 
 
 def _make_hit(

