@@ -8,11 +8,22 @@ from typing import Any
 import jsonschema
 import pytest
 from jsonschema import ValidationError
+from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import Event, SlotSet, deserialise_events
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    Event,
+    SlotSet,
+    UserUttered,
+    deserialise_events,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from rasa_runtime import patches
 
@@ -105,3 +116,34 @@ def test_sqlite_databases_open_in_write_ahead_log_mode(tmp_path: Path) -> None:
     finally:
         engine.dispose()
         event.remove(Engine, "connect", patches._connect_listener)  # leave other tests alone
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
+    patches.pooled_sqlite_tracker_store()
+    patches.pooled_sqlite_tracker_store()  # twice: wrapped once
+
+
+async def test_the_sqlite_tracker_store_keeps_its_connections(pooled: None, tmp_path: Path) -> None:
+    domain = Domain.from_dict({"intents": ["greet"], "slots": {}})
+    store = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    try:
+        assert isinstance(store.engine.pool, QueuePool)
+        tracker = DialogueStateTracker("telegram:1", domain.slots)
+        tracker.update(UserUttered("halo", {"name": "greet", "confidence": 0.9}), domain)
+        await store.save(tracker)
+        tracker.update(ActionExecuted("action_listen"), domain)
+        await store.save(tracker)
+        again = await store.retrieve("telegram:1")
+        assert again is not None
+        assert [e.as_dict()["event"] for e in again.events] == ["user", "action"]
+        assert store.engine.pool.checkedout() == 0  # returned, not closed
+        assert store.engine.pool.checkedin() >= 1
+    finally:
+        store.engine.dispose()
+
+
+def test_other_databases_keep_rasas_engine_options(pooled: None) -> None:
+    assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://u@h/db")
+    assert tracker_store.create_engine_kwargs("sqlite://") == {}
