@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 import httpx
+from redis.exceptions import RedisError
 
 from bot.attachments import AttachmentUploader, backend_http_client
 from bot.delivery import NotificationSender
+from bot.metrics import GatewayMetrics
 from bot.notifier.backend import DeliveryReporter
 from bot.notifier.conversation_log import ConversationLog
 from bot.notifier.process import NotifierProcess
 from bot.notifier.service import Notifier
-from bot.notifier.sources import BackendOutboxSource, EventSource, RedisStreamSource
+from bot.notifier.sources import (
+    BackendOutboxSource,
+    EventSource,
+    RedisStreamSource,
+    stream_backlog,
+)
 from bot.notifier.store import DeliveryStore
 from bot.rasa import RasaClient, rasa_http_client
 from bot.ratelimit import MemorySlotStore, RateLimiter, RedisSlotStore, SlotStore
@@ -52,12 +60,17 @@ class Gateway:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _notifier_task: asyncio.Task[None] | None = None
     notifier_process: NotifierProcess | None = None
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
 
     @classmethod
     def build(
-        cls, settings: GatewaySettings, whatsapp_settings: WhatsAppSettings | None = None
+        cls,
+        settings: GatewaySettings,
+        whatsapp_settings: WhatsAppSettings | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> Gateway:
         """Everything the settings ask for; Redis when `REDIS_URL` is set."""
+        metrics = metrics or GatewayMetrics()
         state: SharedState
         slots: SlotStore
         sends: SendLog
@@ -77,6 +90,7 @@ class Gateway:
             state,
             reachability,
             settings.apology_interval_seconds,
+            metrics,
         )
         uploader = AttachmentUploader(
             backend_http, settings.effective_backend_url, settings.backend_api_token
@@ -91,10 +105,18 @@ class Gateway:
             relay,
             uploader,
             (rasa_http, backend_http),
+            metrics=metrics,
         )
         if settings.telegram_mode is not TelegramMode.OFF:
             gateway.telegram = TelegramChannel.build(
-                settings, relay, state, limiter, SendWindow(sends), reachability, uploader
+                settings,
+                relay,
+                state,
+                limiter,
+                SendWindow(sends),
+                reachability,
+                uploader,
+                metrics=metrics,
             )
         if whatsapp_settings.enabled:
             gateway.whatsapp = WhatsAppChannel.build(
@@ -105,6 +127,7 @@ class Gateway:
                 reachability,
                 uploader,
                 status_listener=gateway._whatsapp_status,
+                metrics=metrics,
             )
         if settings.notifier_enabled:
             gateway._build_notifier(rasa_http, backend_http)
@@ -151,7 +174,22 @@ class Gateway:
             self.relay.replies,
             settings.notifier_concurrency,
             settings.notifier_interrupted_seconds,
+            self.metrics,
         )
+
+    async def refresh_metrics(self) -> None:
+        """Before a scrape: the notifiers' backlog in the Redis stream (nothing without Redis)."""
+        if not isinstance(self.state, RedisState):
+            return
+        try:
+            depth, lag = await stream_backlog(
+                self.state.client, self.settings.events_stream, int(time.time() * 1000)
+            )
+        except RedisError as exc:
+            logger.warning("notifier backlog not read for the metrics: %s", exc)
+            return
+        self.metrics.queue_depth.set(depth)
+        self.metrics.lag_seconds.set(lag)
 
     async def start(self, *, serve: bool = True) -> None:
         """Start the enabled channels, and the notifier (here or in its own process).

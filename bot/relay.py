@@ -8,11 +8,13 @@ the assistant's replies; the relay does the rest the same way for every channel.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.metrics import GatewayMetrics
 from bot.privacy import mask
 from bot.rasa import BotReply, RasaClient, RasaUnavailableError
 from bot.reachability import ReachabilityRegistry
@@ -62,7 +64,9 @@ class ConversationRelay:
         state: SharedState,
         reachability: ReachabilityRegistry,
         apology_interval_seconds: float = 60.0,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or GatewayMetrics()
         self._rasa = rasa
         self._replies = replies
         self._state = state
@@ -71,6 +75,7 @@ class ConversationRelay:
 
     async def relay(self, message: InboundMessage, outbox: Outbox) -> list[BotReply]:
         """One turn: the message to Rasa, the replies to the citizen; returns the replies."""
+        started = time.perf_counter()
         await self._reachability.mark_reachable(message.sender_id)
         try:
             async with outbox.typing(message.chat_id):
@@ -79,9 +84,12 @@ class ConversationRelay:
                 )
         except RasaUnavailableError as exc:
             logger.error("turn of %s failed: %s", mask(message.sender_id), exc)
+            self._metrics.rasa_failures.labels(message.channel).inc()
             await self._apologise(message, outbox)
+            self._metrics.turn(message.channel, time.perf_counter() - started)
             return []
         await outbox.send_replies(message.chat_id, replies)
+        self._metrics.turn(message.channel, time.perf_counter() - started)
         return replies
 
     @property

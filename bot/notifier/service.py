@@ -12,6 +12,7 @@ import httpx
 from redis.exceptions import RedisError
 
 from bot.delivery import NotificationSender
+from bot.metrics import GatewayMetrics
 from bot.notifier import store as states
 from bot.notifier.backend import DeliveryReporter
 from bot.notifier.compose import compose
@@ -54,7 +55,9 @@ class Notifier:
         replies: ReplyCatalogue,
         concurrency: int = 16,
         interrupted_after_seconds: float = 60.0,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or GatewayMetrics()
         self._source = source
         self._senders = senders
         self._store = store
@@ -184,6 +187,7 @@ class Notifier:
                 return False  # being sent right now, or a crash too recent to tell: later
             # The sender crashed while sending: it may have arrived; never send twice.
             await self._store.finish(event.event_id, states.FAILED, failure="interrupted")
+            self._metrics.notified(event.channel, "interrupted")
             await self._reporter.report(
                 event, "failed", reason="interrupted while sending; not sent again"
             )
@@ -197,6 +201,7 @@ class Notifier:
             )
             if await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
                 await self._store.finish(event.event_id, state, failure=reason)
+                self._metrics.notified(event.channel, state)
                 await self._reporter.report(event, state, reason=reason)
             return True
         language = event.language or await self._language_from_rasa(event)
@@ -213,6 +218,7 @@ class Notifier:
         result = await sender.deliver(notification)
         if result.accepted:
             await self._store.finish(event.event_id, states.SENT, message_id=result.message_id)
+            self._metrics.notified(event.channel, "sent")
             await self._reporter.report(event, "sent", message_id=result.message_id)
             await self._log.record_message(
                 event.sender_id,
@@ -223,9 +229,11 @@ class Notifier:
             return True
         if result.permanent:
             await self._store.finish(event.event_id, states.FAILED, failure=result.failure)
+            self._metrics.notified(event.channel, "failed")
             await self._reporter.report(event, "failed", reason=result.failure)
             return True
         await self._store.finish(event.event_id, states.RETRY, failure=result.failure)
+        self._metrics.notified(event.channel, "retry")
         logger.warning("event %s will be retried: %s", event.event_id, result.failure)
         return False
 

@@ -111,6 +111,44 @@ class RedisStreamSource:
         await self._redis.xack(self._stream, GROUP, delivery.receipt)  # type: ignore[no-untyped-call]
 
 
+def _entry_ms(entry_id: str | bytes) -> int:
+    """The milliseconds timestamp of a stream entry ID (`1700000000000-0`)."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return int(text.split("-", 1)[0])
+
+
+async def stream_backlog(
+    client: aioredis.Redis[str], stream: str | None, now_ms: int
+) -> tuple[int, float]:
+    """Events of the notifiers' group not yet acknowledged, and the oldest one's age (s).
+
+    Three cheap calls (XINFO GROUPS, XPENDING summary, XRANGE of one entry), for the
+    gateway's `/metrics`. Before the group exists: every entry of the stream waits.
+    """
+    name = stream or STREAM
+    exists = await client.exists(name)
+    groups = await client.xinfo_groups(name) if exists else []  # type: ignore[no-untyped-call]
+    group = next((g for g in groups if g.get("name") == GROUP), None)
+    if group is None:
+        length = int(await client.xlen(name))
+        first = await client.xrange(name, count=1) if length else []
+        age = (now_ms - _entry_ms(first[0][0])) / 1000 if first else 0.0
+        return length, max(age, 0.0)
+    pending = int(group.get("pending") or 0)
+    unread = int(group.get("lag") or 0)
+    oldest: list[int] = []
+    if pending:
+        summary = await client.xpending(name, GROUP)  # type: ignore[no-untyped-call]
+        if summary.get("min"):
+            oldest.append(_entry_ms(summary["min"]))
+    if unread:
+        after = await client.xrange(name, min=f"({group['last-delivered-id']}", count=1)
+        if after:
+            oldest.append(_entry_ms(after[0][0]))
+    age = (now_ms - min(oldest)) / 1000 if oldest else 0.0
+    return pending + unread, max(age, 0.0)
+
+
 def failure_reason(error: BaseException) -> str:
     """Why a call to the backend failed, never empty: status and message, or the error.
 

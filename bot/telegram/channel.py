@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot.attachments import AttachmentUploader
+from bot.metrics import GatewayMetrics
 from bot.ratelimit import Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
 from bot.relay import ConversationRelay
@@ -80,6 +81,8 @@ class TelegramChannel:
         window: SendWindow,
         reachability: ReachabilityRegistry,
         uploader: AttachmentUploader,
+        *,
+        metrics: GatewayMetrics | None = None,
     ) -> TelegramChannel:
         """Assemble the application for the configured mode (webhook or polling)."""
         mode = settings.telegram_mode
@@ -92,7 +95,7 @@ class TelegramChannel:
             per_chat=Rate(settings.telegram_chat_messages_per_second, settings.telegram_chat_burst),
             max_attempts=settings.telegram_max_retries + 1,
         )
-        rate_limiter = TelegramRateLimiter(limiter, window, limits)
+        rate_limiter = TelegramRateLimiter(limiter, window, limits, metrics=metrics)
         namespace = settings.telegram_bot_token.split(":", 1)[0]
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             Application.builder()

@@ -35,6 +35,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot.metrics import GatewayMetrics
 from bot.privacy import mask
 from bot.ratelimit import Rate, RateLimiter
 from bot.sendwindow import SendTicket, SendWindow
@@ -145,7 +146,10 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
         window: SendWindow,
         limits: TelegramLimits,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or GatewayMetrics()
         self._limiter = limiter
         self._window = window
         self._limits = limits
@@ -188,7 +192,16 @@ class TelegramRateLimiter(BaseRateLimiter[str]):
                 if room is None:
                     room = await self._take_room(notification)
                 try:
-                    return await callback(*args, **kwargs)
+                    answer = await callback(*args, **kwargs)
+                except RetryAfter:
+                    self._metrics.sent("telegram", "429")
+                    raise
+                except Exception:
+                    self._metrics.sent("telegram", "failed")
+                    raise
+                else:
+                    self._metrics.sent("telegram", "sent")
+                    return answer
                 finally:
                     await self._window.finish(room)  # answered or failed: it may have arrived
         raise AssertionError("unreachable: tenacity re-raises the last error")

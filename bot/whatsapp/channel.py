@@ -15,6 +15,7 @@ import httpx
 
 from bot.attachments import AttachmentUploader
 from bot.delivery import DeliveryResult, Notification
+from bot.metrics import GatewayMetrics
 from bot.ratelimit import Rate, RateLimiter
 from bot.reachability import ReachabilityRegistry
 from bot.relay import ConversationRelay
@@ -98,6 +99,7 @@ class WhatsAppChannel:
         status_listener: StatusListener | None = None,
         *,
         clock: Clock = utcnow,
+        metrics: GatewayMetrics | None = None,
     ) -> WhatsAppChannel:
         """Assemble the channel (nothing connects until `start`)."""
         http = graph_http_client(settings.timeout_seconds)
@@ -117,6 +119,7 @@ class WhatsAppChannel:
                 max_seconds=settings.retry_max_seconds,
             ),
             alarm,
+            metrics=metrics,
         )
         codec = PayloadCodec(state)
         composer = ReplyComposer(codec, choice_texts(relay.text))

@@ -25,6 +25,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.metrics import GatewayMetrics
 from bot.privacy import mask
 from bot.ratelimit import Rate, RateLimiter
 from bot.whatsapp.errors import GraphAPIError, InvalidTokenError, RateLimitError
@@ -91,7 +92,10 @@ class GraphSender:
         policy: RetryPolicy,
         alarm: TokenAlarm,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or GatewayMetrics()
         self._graph = graph
         self._limiter = limiter
         self._rate = rate
@@ -157,7 +161,7 @@ class GraphSender:
             async for attempt in self._retrying(to):
                 with attempt:
                     await self._turn()
-                    wamid = await self._graph.send(to, message)
+                    wamid = await self._counted(self._graph.send(to, message))
         except InvalidTokenError as exc:
             self.alarm.raise_alarm(exc)
             raise
@@ -166,6 +170,19 @@ class GraphSender:
             await self._store.record_sent(wamid, to, kind, template_params)
         except SQLAlchemyError as exc:  # the message is out; only its receipts go unmatched
             logger.error("could not record sent message to %s: %s", mask(to), exc)
+        return wamid
+
+    async def _counted(self, sending: Awaitable[str]) -> str:
+        """One send attempt, counted by outcome (sent, 429, failed)."""
+        try:
+            wamid = await sending
+        except RateLimitError:
+            self._metrics.sent("whatsapp", "429")
+            raise
+        except Exception:
+            self._metrics.sent("whatsapp", "failed")
+            raise
+        self._metrics.sent("whatsapp", "sent")
         return wamid
 
     async def mark_read(self, message_id: str, typing: bool) -> None:
