@@ -10,7 +10,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 import rasa
+import ujson
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -19,6 +21,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import QueuePool
@@ -146,6 +149,37 @@ def pooled_sqlite_tracker_store() -> None:
     tracker_store.create_engine_kwargs = create_engine_kwargs
 
 
+def fast_json_to_action_server() -> None:
+    """Encode the requests to the action server with ujson (a Rasa dependency).
+
+    Every custom action call sends the whole tracker; `json.dumps` of it was a tenth
+    of the Rasa server's CPU in our load test. ujson writes the same JSON values
+    several times faster. Only the encoder changes: same session options as Rasa's.
+    """
+    if getattr(EndpointConfig.session, "fast_json", False):
+        return
+
+    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        return aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            json_serialize=_ujson_dumps,
+        )
+
+    session.fast_json = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session
+
+
+def _ujson_dumps(value: Any) -> str:
+    # escape_forward_slashes=False: the text json.dumps writes ("a/b", not "a\/b").
+    text: str = ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+    return text
+
+
 def apply() -> bool:
     """Apply every fix; returns False (and changes nothing) on another Rasa line."""
     if not rasa.__version__.startswith(RASA_LINE):
@@ -155,4 +189,5 @@ def apply() -> bool:
     cache_event_type_lookup()
     sqlite_tracker_store_in_wal_mode()
     pooled_sqlite_tracker_store()
+    fast_json_to_action_server()
     return True

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
@@ -21,6 +23,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -147,3 +150,34 @@ async def test_the_sqlite_tracker_store_keeps_its_connections(pooled: None, tmp_
 def test_other_databases_keep_rasas_engine_options(pooled: None) -> None:
     assert "poolclass" not in tracker_store.create_engine_kwargs("postgresql://u@h/db")
     assert tracker_store.create_engine_kwargs("sqlite://") == {}
+
+
+async def test_requests_to_the_action_server_carry_the_same_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
+    patches.fast_json_to_action_server()
+    patches.fast_json_to_action_server()  # twice: patched once
+    assert getattr(EndpointConfig.session, "fast_json", False)
+    received: list[bytes] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    body = {"text": "jalan rusak di Jl. Raya/Serang", "é": "ñ", "n": 0.1 + 0.2, "none": None}
+    try:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", basic_auth=None)
+        answer = await endpoint.request(json=body, method="post")
+    finally:
+        await runner.cleanup()
+    assert answer == {"events": [], "responses": []}
+    assert json.loads(received[0]) == body
+    assert b"\\/" not in received[0]
