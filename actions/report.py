@@ -95,6 +95,7 @@ class ActionStartReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Start a fresh draft, prefilled from the opening message."""
+        get_metrics().forms_started.inc()
         events: list[EventType] = [*clear_draft(), SlotSet("report_draft_id", uuid.uuid4().hex)]
         intent = latest_intent(tracker)
         report_type = entity_value(tracker, "report_type")
@@ -250,6 +251,10 @@ class ActionConfirmCancel(Action):
         if not has_draft(tracker) and not tracker.get_slot("report_draft_id"):
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
+        if _KEEP_GOING.search(latest_text(tracker)):
+            # "eh gak jadi, lanjut aja": not cancelling after all.
+            dispatcher.utter_message(response="utter_resume_form")
+            return [SlotSet("invalid_attempts", 0), FollowupAction("complaint_form")]
         if asks_if_sent(latest_text(tracker)) and report_complete(tracker):
             # "jadi laporan saya udh terkirim blm?" is a question, not a cancel.
             dispatcher.utter_message(response="utter_summary_reminder")
@@ -258,6 +263,12 @@ class ActionConfirmCancel(Action):
         return [SlotSet("awaiting_confirmation", False)]
 
 
+#: "Keep going" words: a message read as cancel that says to continue.
+_KEEP_GOING = re.compile(
+    r"\b(?:lanjut\w*|teruskan|terusin|jangan (?:di)?batal\w*|jgn (?:di)?batal\w*|"
+    r"continue|keep going|don'?t cancel)\b",
+    re.IGNORECASE,
+)
 _ASKS_IF_SENT = re.compile(
     r"\b(?:terkirim|kekirim|dikirim|kirim|masuk|diterima|tercatat|sent|submitted|received)\b"
     r".*(?:\b(?:blm|belum|udah|udh|sudah|sdh|yet|ga|gak|nggak|tidak)\b|\?)"
@@ -285,6 +296,9 @@ class ActionCancelReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Clear every draft slot."""
+        get_metrics().form_abandoned(
+            tracker.get_slot("requested_slot"), tracker.get_slot("awaiting_confirmation")
+        )
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_draft()]
 

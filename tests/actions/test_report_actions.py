@@ -462,3 +462,10 @@ async def test_a_cancel_that_asks_if_it_was_sent_reminds_instead(
     events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_summary_reminder"]
     assert events == [SlotSet("awaiting_confirmation", True)]
+
+
+async def test_a_cancel_that_says_continue_resumes(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(slots=COMPLETE, text="eh gak jadi, lanjut aja", intent="cancel")
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_resume_form"]
+    assert events[-1] == FollowupAction("complaint_form")

@@ -113,7 +113,9 @@ def test_a_complaint_filed_on_telegram_from_start_to_tracking_id(
     edits = telegram.requests("editMessageText", chat_id=CHAT)
     assert edits and edits[-1].params["text"].endswith(f"✅ {sampah}")
 
-    assert "kapan" in citizen.shares_location(-6.165, 106.535).lower()
+    # "2 minggu" in the first message is offered as the date; the citizen taps "Bukan".
+    assert "Kejadiannya sekitar" in citizen.shares_location(-6.165, 106.535)
+    assert "kapan" in citizen.taps("Bukan").lower()
     assert "Publik" in str(citizen.says("2 hari lalu"))
     assert "foto" in citizen.taps("Publik").lower()
     summary = citizen.sends_photo("tg-photo-1", tiny_png())
