@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    func,
     select,
     update,
 )
@@ -100,6 +101,14 @@ class PendingStore:
                 )
                 for row in rows
             ]
+
+    def waiting(self) -> int:
+        """How many submissions the backend has not accepted yet."""
+        with self._reader.connect() as conn:
+            count = conn.execute(
+                select(func.count()).where(pending_submissions.c.submitted_at.is_(None))
+            ).scalar_one()
+        return int(count)
 
     def mark_submitted(self, idempotency_key: str, tracking_id: str) -> None:
         """Record that the backend accepted the submission."""

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.backend_client import BackendClient, BackendUnavailable, ComplaintRejected
 from actions.conversation import metadata
 from actions.forms.complaint_form import DRAFT_SLOTS, empty_draft
+from actions.metrics import get_metrics
 from actions.pending import PendingStore
 from actions.services import get_services
 
@@ -126,11 +127,14 @@ class ActionSubmitComplaint(Action):
         except BackendUnavailable as exc:
             logger.warning("backend unavailable, report kept for later: %s", exc)
             await asyncio.to_thread(services.pending.add, key, tracker.sender_id, body)
+            get_metrics().forms_submitted.labels("kept").inc()
             dispatcher.utter_message(response="utter_submission_queued")
             return clear_draft()
         except ComplaintRejected as exc:
+            get_metrics().forms_submitted.labels("rejected").inc()
             dispatcher.utter_message(response="utter_submission_rejected", reason=exc.message)
             return []
+        get_metrics().forms_submitted.labels("filed").inc()
         dispatcher.utter_message(response="utter_submitted", tracking_id=report["tracking_id"])
         return clear_draft()
 
@@ -154,5 +158,6 @@ async def submit_pending(store: PendingStore, backend: BackendClient) -> int:
             await asyncio.to_thread(store.mark_abandoned, item.idempotency_key, exc.message)
             continue
         await asyncio.to_thread(store.mark_submitted, item.idempotency_key, report["tracking_id"])
+        get_metrics().pending_sent.inc()
         sent += 1
     return sent
