@@ -1,20 +1,27 @@
 """The action server: rasa_sdk's web app plus the retry loop for kept reports.
 
-Run with `python -m actions.server`. `GET /health` answers 200 once it is up.
+Run with `python -m actions.server`. `GET /health` answers 200 once it is up; `GET
+/metrics` is Prometheus text (no token: bind to 127.0.0.1 or protect it at the proxy).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import zlib
 from typing import Any
 
 from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from actions.metrics import get_metrics
 from actions.services import get_services
 from actions.settings import get_settings
 from actions.submission import submit_pending
+from lapor_common.metrics import METRICS_PATH, render
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ def create_action_app() -> Sanic:
 
     app: Sanic = create_app("actions")
     settings = get_settings()
+    install_metrics(app)
 
     @app.after_server_start
     async def _start(app: Sanic, _loop: Any) -> None:
@@ -58,6 +66,35 @@ def create_action_app() -> Sanic:
         await get_services().close()
 
     return app
+
+
+def action_call(request: Request) -> Any:
+    """The body of a call to `/webhook`, as rasa_sdk reads it (deflate or plain JSON)."""
+    if request.headers.get("Content-Encoding") == "deflate":
+        return json.loads(zlib.decompress(request.body))
+    return request.json
+
+
+def install_metrics(app: Sanic) -> None:
+    """`GET /metrics`, and every action call counted (by name; fallbacks apart)."""
+
+    async def _count_action(request: Request) -> None:
+        if request.path == "/webhook" and request.method == "POST":
+            try:
+                call = action_call(request)
+            except (ValueError, zlib.error):  # rasa_sdk answers it; nothing to count
+                return
+            get_metrics().action_called(call)
+
+    app.register_middleware(_count_action, "request")
+
+    async def metrics(request: Request) -> HTTPResponse:
+        scraped = get_metrics()
+        await scraped.refresh(get_services().pending)
+        body, content_type = render(scraped.registry)
+        return HTTPResponse(body, content_type=content_type)
+
+    app.add_route(metrics, METRICS_PATH, methods=["GET"])
 
 
 def main() -> None:
