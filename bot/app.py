@@ -94,7 +94,7 @@ async def metrics(request: Request) -> Response:
     """Prometheus text: no token (bind to 127.0.0.1 or protect the path at the proxy)."""
     gateway = _gateway(request)
     await gateway.refresh_metrics()
-    return metrics_response(gateway.metrics.registry)
+    return metrics_response(gateway.metrics.exposed)
 
 
 def create_app(settings: GatewaySettings) -> Starlette:

@@ -37,6 +37,7 @@ from bot.telegram.channel import TelegramChannel
 from bot.whatsapp.channel import WhatsAppChannel
 from bot.whatsapp.envelope import StatusUpdate
 from bot.whatsapp.settings import WhatsAppSettings
+from lapor_common.metrics import MULTIPROCESS_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,8 @@ class Gateway:
             environment = {  # where both name a variable (DATA_DIR), the gateway's counts
                 **as_environment(self.whatsapp_settings),
                 **as_environment(self.settings),
+                # The child's counts, in files this process adds to its /metrics.
+                MULTIPROCESS_ENV: str(self.metrics.count_children()),
             }
             self.notifier_process = NotifierProcess(environment)
             await self.notifier_process.start()
@@ -245,3 +248,4 @@ class Gateway:
         await self.state.close()
         if self.delivery_store is not None:
             self.delivery_store.close()
+        self.metrics.forget_children()

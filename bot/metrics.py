@@ -16,13 +16,22 @@
 - `lapor_notifier_queue_depth`, `lapor_notifier_lag_seconds`: with Redis, the
   events of the stream not yet acknowledged by the notifiers' group and the age of
   the oldest, read at scrape time (whichever process the notifier runs in).
+
+With the notifier in a child process (`NOTIFIER_PROCESS`), the child's counters
+(`lapor_notifications_total`, its `lapor_sends_total`) are written to files in a
+directory of the gateway's (prometheus_client's multiprocess mode) and added to the
+gateway's own on each scrape.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from lapor_common.metrics import LATENCY_BUCKETS, new_registry
+from lapor_common.metrics import LATENCY_BUCKETS, WithChildProcesses, new_registry
 
 
 class GatewayMetrics:
@@ -77,6 +86,25 @@ class GatewayMetrics:
             "Age of the oldest report event not yet acknowledged (0 when none; Redis only).",
             registry=self.registry,
         )
+        self._children: WithChildProcesses | None = None
+
+    @property
+    def exposed(self) -> CollectorRegistry:
+        """What `/metrics` shows: this process's counts, plus its children's if any."""
+        return self._children.registry if self._children is not None else self.registry
+
+    def count_children(self) -> Path:
+        """A fresh directory for child processes' counts, added to `exposed` from now on."""
+        self.forget_children()
+        directory = Path(tempfile.mkdtemp(prefix="lapor-gateway-metrics-"))
+        self._children = WithChildProcesses(self.registry, directory)
+        return directory
+
+    def forget_children(self) -> None:
+        """Remove the children's directory (at stop)."""
+        if self._children is not None:
+            shutil.rmtree(self._children.directory, ignore_errors=True)
+            self._children = None
 
     def turn(self, channel: str, seconds: float) -> None:
         """One relayed turn and how long it took."""

@@ -35,6 +35,7 @@ from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import UpdateFactory
 from tests.fakes.whatsapp_api import FakeGraphAPI
 from tests.gateway.conftest import SECRET, RunningGateway, running, settings_for, unique_token
+from tests.gateway.test_notifier_end_to_end import running_stack
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 APP_SECRET = "metrics-app-secret"
@@ -251,3 +252,26 @@ async def test_stream_backlog_counts_unread_and_unacknowledged_events(
         assert lag == pytest.approx(59.999)  # the second entry is now the oldest
     finally:
         await redis_client.delete(stream)
+
+
+def test_the_notifier_process_counts_show_on_the_gateway_and_the_backend(tmp_path: Path) -> None:
+    """Real processes: backend and gateway on PostgreSQL and Redis, the notifier a child."""
+    with running_stack(tmp_path) as stack, stack.gateway():
+        tracking_id = stack.file_report(9301)
+        stack.move(tracking_id, "verified", "Diteruskan ke DLHK.")
+        stack.telegram.wait_for(lambda tg: len(tg.sent_texts(9301)) == 1, timeout=30)
+        deadline = time.monotonic() + 30
+        while True:
+            text = httpx.get(f"{stack.gateway_url}/metrics", timeout=10).text
+            gateway = parse(text)
+            sent = value(gateway, "lapor_notifications_total", channel="telegram", outcome="sent")
+            if sent >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        backend = parse(httpx.get(f"{stack.backend_url}/metrics", timeout=10).text)
+    assert text.count("# TYPE lapor_sends_total counter") == 1, "one family, children added"
+    assert sent == 1
+    assert value(gateway, "lapor_sends_total", channel="telegram", outcome="sent") == 1
+    assert value(gateway, "lapor_notifier_queue_depth") == 0
+    assert value(backend, "lapor_reports_filed_total", channel="telegram") == 1
+    assert value(backend, "lapor_status_changes_total", status="verified") == 1
