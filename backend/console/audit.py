@@ -25,6 +25,7 @@ USER_SAVED = "user_saved"
 USER_DISABLED = "user_disabled"
 USER_ENABLED = "user_enabled"
 USER_UNLOCKED = "user_unlocked"
+LAPOR_RESOLVE = "lapor_resolve"
 
 ACTIONS = (
     LOGIN,
@@ -38,6 +39,7 @@ ACTIONS = (
     USER_DISABLED,
     USER_ENABLED,
     USER_UNLOCKED,
+    LAPOR_RESOLVE,
 )
 
 

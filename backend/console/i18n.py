@@ -43,6 +43,27 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You are not allowed to open this page.",
     ),
     "not_found": ("Halaman atau data tidak ditemukan.", "Page or record not found."),
+    "lapor_state": ("Status penerusan", "Forwarding state"),
+    "lapor_state_pending": ("Menunggu diteruskan", "Waiting to be forwarded"),
+    "lapor_state_forwarded": ("Sudah diteruskan", "Forwarded"),
+    "lapor_state_failed": ("Gagal diteruskan", "Forwarding failed"),
+    "lapor_state_review": ("Perlu diperiksa", "Needs a check"),
+    "lapor_number": ("Nomor LAPOR!", "LAPOR! number"),
+    "lapor_last_sync": ("Sinkron terakhir", "Last sync"),
+    "lapor_error": ("Keterangan", "Detail"),
+    "lapor_review_hint": (
+        "Cari {tracking_id} di SP4N-LAPOR! (ada di tag dan baris terakhir isi laporan). "
+        "Jika ada, catat nomornya; jika tidak ada, kirim ulang.",
+        "Look for {tracking_id} in SP4N-LAPOR! (it is in the tags and the last line of "
+        "the content). If it is there, record its number; if not, send it again.",
+    ),
+    "lapor_found_number": ("Nomor LAPOR! yang ditemukan", "LAPOR! number found"),
+    "lapor_record": ("Catat nomor", "Record the number"),
+    "lapor_resend": ("Kirim ulang", "Send again"),
+    "lapor_number_missing": (
+        "Tulis nomor LAPOR! yang ditemukan, atau pilih Kirim ulang.",
+        "Write the LAPOR! number found, or choose Send again.",
+    ),
     "database_busy": (
         "Sistem sedang sibuk dan tidak ada yang diubah. Tunggu beberapa detik, lalu muat "
         "ulang halaman atau kirim formulir lagi.",

@@ -14,11 +14,12 @@ from backend.api.deps import app_state, db_session
 from backend.auth import Role
 from backend.complaints import ListFilters, get_complaint, list_complaints
 from backend.complaints import change_status as change_report_status
-from backend.console import audit
+from backend.console import audit, i18n
 from backend.console.report_views import deadline_badge, has_identity, map_link, reporter_view
 from backend.console.web import (
     PREFIX,
     Viewer,
+    admin_only,
     case_worker,
     check_csrf,
     parse_day,
@@ -27,7 +28,9 @@ from backend.console.web import (
 )
 from backend.db import utcnow
 from backend.errors import ConflictError, NotFoundError
+from backend.lapor.review import ACTIONABLE, resolve_forward
 from backend.models import ConversationReport, Report
+from backend.presenters import lapor_out
 from backend.schemas import Channel
 from backend.state import AppState
 from backend.workflow import Status, allowed_next
@@ -161,6 +164,8 @@ def _report_page(
         saved=saved,
         error=error,
         conversation_id=_source_conversation(db, report.tracking_id),
+        lapor=lapor_out(report),
+        lapor_actionable=bool(report.lapor_forward and report.lapor_forward.state in ACTIONABLE),
     )
 
 
@@ -208,6 +213,46 @@ def change_status(
         report = get_complaint(db, tracking_id, user.principal)
         return _report_page(request, user, db, state, report, error=exc.message)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1")
+
+
+@router.post("/{tracking_id}/lapor")
+def resolve_lapor_forward(
+    request: Request,
+    tracking_id: str,
+    action: str = Form(..., max_length=10),
+    complaint_id: str = Form("", max_length=64),
+    csrf_token: str = Form(""),
+    user: Viewer = Depends(admin_only),
+    db: Session = Depends(db_session),
+    state: AppState = Depends(app_state),
+) -> Response:
+    """An admin records the LAPOR! number found for a parked forward, or sends it again."""
+    check_csrf(user, csrf_token)
+    report = get_complaint(db, tracking_id, user.principal)
+    number = complaint_id.strip() or None
+    if action == "record" and number is None:
+        t = i18n.translator(user.language)
+        return _report_page(request, user, db, state, report, error=t("lapor_number_missing"))
+    audit.record(
+        db,
+        user.actor,
+        audit.LAPOR_RESOLVE,
+        "report",
+        report.tracking_id,
+        {"action": "record" if action == "record" else "resend", "complaint_id": number},
+    )
+    try:
+        resolve_forward(
+            db,
+            report.tracking_id,
+            number if action == "record" else None,
+            state.settings.lapor_poll_seconds,
+        )
+    except (ConflictError, NotFoundError) as exc:
+        db.rollback()
+        report = get_complaint(db, tracking_id, user.principal)
+        return _report_page(request, user, db, state, report, error=exc.message)
+    return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1#lapor")
 
 
 @router.get("/{tracking_id}/attachments/{attachment_id}")

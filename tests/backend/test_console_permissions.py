@@ -26,6 +26,7 @@ MATRIX: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/admin/reports", ("admin", "officer")),
     ("GET", "/admin/reports/{tid}", ("admin", "officer")),
     ("POST", "/admin/reports/{tid}/status", ("admin", "officer")),
+    ("POST", "/admin/reports/{tid}/lapor", ("admin",)),
     ("GET", "/admin/reports/{tid}/attachments/{att}", ("admin", "officer")),
     ("GET", "/admin/conversations", ("admin", "officer")),
     ("GET", "/admin/conversations/export.jsonl", ("admin", "officer")),
@@ -86,6 +87,7 @@ async def test_each_role_reaches_exactly_its_routes(
     values = await _fixtures(app, engine, client)
     forms = {
         "/admin/reports/{tid}/status": {"status": "verified", "note": "cek"},
+        "/admin/reports/{tid}/lapor": {"action": "resend"},
         "/admin/users": {"username": f"new-{role}", "role": "viewer", "password": "p" * 12},
         "/admin/users/{user}/active": {"active": "1"},
         "/admin/users/{user}/unlock": {},
@@ -100,7 +102,9 @@ async def test_each_role_reaches_exactly_its_routes(
                 data = {**forms[template], "csrf_token": token}
                 response = await session.post(path, data=data)
             if role in allowed:
-                assert response.status_code in OK, (role, method, path, response.text[:300])
+                # The bridge is off here: resolving a forward is allowed but finds none.
+                ok = (*OK, 409) if template.endswith("/lapor") else OK
+                assert response.status_code in ok, (role, method, path, response.text[:300])
             else:
                 assert response.status_code == 403, (role, method, path, response.status_code)
                 assert "Anda tidak berwenang" in response.text
