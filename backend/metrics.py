@@ -164,20 +164,36 @@ def _forget_status_changes(session: Session) -> None:
     session.info.pop(_SESSION_KEY, None)
 
 
-def route_template(routes: list[BaseRoute], scope: Scope) -> str:
-    """The path template of the route that handled the request (never the raw path)."""
+def route_template(
+    routes: list[BaseRoute], scope: Scope, asked: dict[str, Any] | None = None
+) -> str:
+    """The path template of the route that handled the request (never the raw path).
+
+    `asked` is the scope's `path` and `root_path` before routing (a mount rewrites
+    them). A path known with another method (405) gets its route's template too.
+    """
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
         return path
+    original = {**scope, **(asked or {})}
+    partial: str | None = None
     for candidate in routes:  # plain Starlette routes and mounts set no scope["route"]
-        match, _ = candidate.matches(scope)
+        match, _ = candidate.matches(original)
+        if match is Match.NONE:
+            continue
+        template = _template(candidate)
         if match is Match.FULL:
-            if isinstance(candidate, Mount):
-                return f"{candidate.path}/{{path}}"
-            candidate_path = getattr(candidate, "path", None)
-            return candidate_path if isinstance(candidate_path, str) else UNMATCHED
-    return UNMATCHED
+            return template
+        partial = partial or template
+    return partial or UNMATCHED
+
+
+def _template(route: BaseRoute) -> str:
+    if isinstance(route, Mount):
+        return f"{route.path}/{{path}}"
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED
 
 
 class RequestMetricsMiddleware:
@@ -202,6 +218,8 @@ class RequestMetricsMiddleware:
         self._metrics.watch(self._state_of())
         started = time.perf_counter()
         status = 500
+        # A mount rewrites the scope's path for its app: keep what the request asked for.
+        asked = {"path": scope["path"], "root_path": scope.get("root_path", "")}
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -213,7 +231,9 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             self._metrics.request_seconds.labels(
-                scope["method"], route_template(self._routes, scope), status_class(status)
+                scope["method"],
+                route_template(self._routes, scope, asked),
+                status_class(status),
             ).observe(time.perf_counter() - started)
 
 

@@ -95,3 +95,21 @@ async def test_metrics_is_not_in_the_openapi_document(client: httpx.AsyncClient)
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert "/metrics" not in paths
     assert "/health" in paths
+
+
+async def test_a_wrong_method_and_a_static_file_get_their_route_templates(
+    client: httpx.AsyncClient,
+) -> None:
+    before = await scrape(client)
+    assert (await client.delete("/api/v1/complaints", headers=AUTH)).status_code == 405
+    assert (await client.get("/admin/static/nothing-here.css")).status_code == 404
+    after = await scrape(client)
+
+    def moved(method: str, route: str, status: str) -> float:
+        name = "lapor_http_request_duration_seconds_count"
+        return value(after, name, method=method, route=route, status=status) - value(
+            before, name, method=method, route=route, status=status
+        )
+
+    assert moved("DELETE", "/api/v1/complaints", "4xx") == 1
+    assert moved("GET", "/admin/static/{path}", "4xx") == 1
