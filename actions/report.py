@@ -17,6 +17,7 @@ from actions.conversation import (
     latest_intent,
     latest_text,
     metadata,
+    yes_or_no,
 )
 from actions.forms.asking import date_label
 from actions.forms.complaint_form import needed_slots
@@ -129,7 +130,7 @@ class ActionShowSummary(Action):
         if not report_complete(tracker):
             return []  # paused or discarded: the form already said why
         dispatcher.utter_message(response="utter_summary", **summary_values(tracker))
-        return [SlotSet("awaiting_confirmation", True)]
+        return [SlotSet("awaiting_confirmation", True), SlotSet("choosing_field", False)]
 
 
 def report_complete(tracker: Tracker) -> bool:
@@ -217,8 +218,11 @@ class ActionChangeField(Action):
                 FollowupAction("complaint_form"),
             ]
         if field not in FIELD_SLOTS:
+            if tracker.get_slot("choosing_field") and yes_or_no(tracker) is not None:
+                # "ya" / "tidak" to "which part?": nothing to change, the summary again.
+                return [done, SlotSet("choosing_field", False), FollowupAction("complaint_form")]
             dispatcher.utter_message(response="utter_ask_which_field")
-            return [done]
+            return [done, SlotSet("choosing_field", True), SlotSet("awaiting_confirmation", False)]
         events: list[EventType] = [SlotSet(slot, None) for slot in FIELD_SLOTS[field]]
         suggestions = dict(tracker.get_slot("suggestions") or {})
         suggestions.pop(field, None)
@@ -232,6 +236,7 @@ class ActionChangeField(Action):
             SlotSet("suggestions", suggestions),
             SlotSet("question_sent", False),
             SlotSet("pending_answer", value),
+            SlotSet("choosing_field", False),
             done,
             FollowupAction("complaint_form"),
         ]
@@ -252,7 +257,11 @@ class ActionConfirmCancel(Action):
         if not has_draft(tracker) and not tracker.get_slot("report_draft_id"):
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
-        if _KEEP_GOING.search(latest_text(tracker)):
+        text = latest_text(tracker)
+        if tracker.get_slot("choosing_field") and not _CANCEL_WORDS.search(text):
+            # "ga jadi, udah bener" to "which part?": nothing to change, the summary again.
+            return [SlotSet("choosing_field", False), FollowupAction("complaint_form")]
+        if _KEEP_GOING.search(text):
             # "eh gak jadi, lanjut aja": not cancelling after all.
             dispatcher.utter_message(response="utter_resume_form")
             return [SlotSet("invalid_attempts", 0), FollowupAction("complaint_form")]
@@ -270,6 +279,8 @@ _KEEP_GOING = re.compile(
     r"continue|keep going|don'?t cancel)\b",
     re.IGNORECASE,
 )
+_CANCEL_WORDS = re.compile(r"\b(?:batal\w*|cancel\w*|hapus\w*|buang)\b", re.IGNORECASE)
+_SEND_WORDS = re.compile(r"\b(?:kirim\w*|send|submit)\b", re.IGNORECASE)
 _ASKS_IF_SENT = re.compile(
     r"\b(?:terkirim|kekirim|dikirim|kirim|masuk|diterima|tercatat|sent|submitted|received)\b"
     r".*(?:\b(?:blm|belum|udah|udh|sudah|sdh|yet|ga|gak|nggak|tidak)\b|\?)"
@@ -281,9 +292,7 @@ _ASKS_IF_SENT = re.compile(
 
 def asks_if_sent(text: str) -> bool:
     """Whether the message asks if the report has been sent ("udh terkirim blm?")."""
-    return bool(_ASKS_IF_SENT.search(text)) and not re.search(
-        r"\b(?:batal\w*|cancel\w*|hapus|buang)\b", text, re.IGNORECASE
-    )
+    return bool(_ASKS_IF_SENT.search(text)) and not _CANCEL_WORDS.search(text)
 
 
 class ActionCancelReport(Action):
@@ -300,6 +309,11 @@ class ActionCancelReport(Action):
         get_metrics().form_abandoned(
             tracker.get_slot("requested_slot"), tracker.get_slot("awaiting_confirmation")
         )
+        text = latest_text(tracker)
+        if not text.startswith("/") and (_KEEP_GOING.search(text) or _SEND_WORDS.search(text)):
+            # "kirim" / "lanjut" to "cancel this report?" is not a yes to cancelling.
+            dispatcher.utter_message(response="utter_resume_form")
+            return [SlotSet("invalid_attempts", 0), FollowupAction("complaint_form")]
         dispatcher.utter_message(response="utter_cancelled")
         return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_draft()]
 

@@ -73,6 +73,7 @@ DRAFT_SLOTS = (
     QUESTION_SENT,
     "pending_answer",
     "awaiting_confirmation",
+    "choosing_field",
 )
 REPORT_TYPES = ("complaint", "aspiration", "information")
 PRIVACY_VALUES = ("public", "anonymous", "confidential")

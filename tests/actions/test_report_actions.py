@@ -92,7 +92,7 @@ async def test_a_report_type_button_sets_the_type(dispatcher: CollectingDispatch
 
 async def test_summary_of_a_complete_report(dispatcher: CollectingDispatcher) -> None:
     events = await ActionShowSummary().run(dispatcher, make_tracker(slots=COMPLETE), DOMAIN)
-    assert events == [SlotSet("awaiting_confirmation", True)]
+    assert events == [SlotSet("awaiting_confirmation", True), SlotSet("choosing_field", False)]
     assert responses(dispatcher) == ["utter_summary"]
     message = dispatcher.messages[0]
     assert {key: message[key] for key in SUMMARY_KEYS} == {
@@ -205,6 +205,7 @@ async def test_changing_the_location_clears_every_location_slot(
         "suggestions": {},
         "question_sent": False,
         "pending_answer": None,
+        "choosing_field": False,
     }
     assert events[-1] == FollowupAction("complaint_form")
     assert dispatcher.messages == []
@@ -227,6 +228,7 @@ async def test_changing_the_description_also_clears_the_category(
         "suggestions": {},
         "question_sent": False,
         "pending_answer": None,
+        "choosing_field": False,
     }
 
 
@@ -236,8 +238,35 @@ async def test_change_without_a_known_field_clears_nothing(
 ) -> None:
     tracker = make_tracker(slots=COMPLETE, intent="change_field", entities=entities)
     events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
-    assert slot_events(events) == {"field_to_change": None}
+    assert slot_events(events) == {
+        "field_to_change": None,
+        "choosing_field": True,
+        "awaiting_confirmation": False,
+    }
     assert responses(dispatcher) == ["utter_ask_which_field"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field"), [("tanggal", "incident_date"), ("lokasi", "complaint_location")]
+)
+async def test_the_part_to_change_typed_after_which_part(
+    dispatcher: CollectingDispatcher, text: str, field: str
+) -> None:
+    tracker = make_tracker(slots={**COMPLETE, "choosing_field": True}, text=text, intent="affirm")
+    events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events)[field] is None
+    assert slot_events(events)["choosing_field"] is False
+    assert events[-1] == FollowupAction("complaint_form")
+
+
+async def test_yes_to_which_part_shows_the_summary_again(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(slots={**COMPLETE, "choosing_field": True}, text="ya", intent="affirm")
+    events = await ActionChangeField().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages == []
+    assert events[-1] == FollowupAction("complaint_form")
+    assert "complaint_location" not in slot_events(events)
 
 
 async def test_change_without_a_draft_starts_a_new_report(
@@ -468,4 +497,23 @@ async def test_a_cancel_that_says_continue_resumes(dispatcher: CollectingDispatc
     tracker = make_tracker(slots=COMPLETE, text="eh gak jadi, lanjut aja", intent="cancel")
     events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_resume_form"]
+    assert events[-1] == FollowupAction("complaint_form")
+
+
+@pytest.mark.parametrize("text", ["kirim", "lanjut aja", "kirim aja pak"])
+async def test_send_words_never_confirm_a_cancel(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    tracker = make_tracker(slots=COMPLETE, text=text, intent="affirm")
+    events = await ActionCancelReport().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_resume_form"]
+    assert events[-1] == FollowupAction("complaint_form")
+
+
+async def test_never_mind_to_which_part_shows_the_summary(dispatcher: CollectingDispatcher) -> None:
+    tracker = make_tracker(
+        slots={**COMPLETE, "choosing_field": True}, text="ga jadi, udah bener", intent="cancel"
+    )
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages == []
     assert events[-1] == FollowupAction("complaint_form")

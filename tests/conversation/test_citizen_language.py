@@ -96,6 +96,24 @@ def test_free_text_corrections_ask_again_and_file_the_new_value(
         assert report[key] == expected
 
 
+def test_the_part_to_change_can_be_typed(assistant: Assistant) -> None:
+    citizen = chat(assistant)
+    reach_summary(citizen)
+    assert "Bagian mana" in citizen.tap("Ubah")
+    assert "Kapan kejadiannya" in citizen.text("tanggal"), citizen.transcript()
+    assert "Mohon periksa laporan" in citizen.text("2 hari lalu")
+    citizen.text("ya")
+    assert citizen.report()["incident_date"] == (today() - dt.timedelta(days=2)).isoformat()
+
+
+def test_nothing_to_change_after_all_shows_the_summary(assistant: Assistant) -> None:
+    citizen = chat(assistant)
+    reach_summary(citizen)
+    assert "Bagian mana" in citizen.text("bukan")
+    assert "Mohon periksa laporan" in citizen.text("ga jadi, udah bener"), citizen.transcript()
+    assert "Nomor laporan" in citizen.text("kirim")
+
+
 def test_correction_with_its_value_comes_back_to_the_summary(assistant: Assistant) -> None:
     citizen = chat(assistant)
     reach_summary(citizen)
