@@ -34,6 +34,7 @@ FILLED = {
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     """The real action server app (rasa_sdk's, with ours), in-process, on fresh metrics."""
     use_metrics(ActionMetrics())
+    test_mode = Sanic.test_mode
     Sanic.test_mode = True  # one Sanic app of that name per process otherwise
     app = create_action_app()
     await app._startup()  # type: ignore[no-untyped-call]  # routers finalised, as serving does
@@ -41,6 +42,8 @@ async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://actions.test") as c:
         yield c
     use_metrics(None)
+    Sanic._app_registry.pop(app.name, None)  # Sanic 21.12 has no unregister_app
+    Sanic.test_mode = test_mode
 
 
 def action_call(action: str, **tracker: Any) -> dict[str, Any]:
