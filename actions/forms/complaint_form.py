@@ -8,6 +8,7 @@ metadata); each `validate_<slot>` checks it with a pure function from
 from __future__ import annotations
 
 import datetime as dt
+import re
 from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -598,8 +599,13 @@ class ValidateComplaintForm(CountingFormValidation):
         if isinstance(value, list):
             return self.accept({"attachments": value})
         if value == WILL_SEND:
+            later = re.search(r"\b(?:nanti|later|besok|tomorrow)\b", latest_text(tracker), re.I)
+            if later or tracker.get_slot(ATTEMPTS_SLOT):
+                # "nanti saya kirim" (or a second "I'll send it"): go on without one.
+                dispatcher.utter_message(response="utter_attachments_later")
+                return self.accept({"attachments": []})
             dispatcher.utter_message(response="utter_attachments_waiting")
-            return {"attachments": None, QUESTION_SENT: True}
+            return {"attachments": None, QUESTION_SENT: True, ATTEMPTS_SLOT: 1}
         return self.reject("attachments", dispatcher, tracker, "utter_attachments_hint", asks=True)
 
 

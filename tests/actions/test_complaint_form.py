@@ -757,3 +757,16 @@ async def test_a_valid_answer_resets_the_count(dispatcher: CollectingDispatcher)
     slots = await run_form(dispatcher, "privacy", "anonim saja", invalid_attempts=2)
     assert slots["privacy"] == "anonymous"
     assert slots["invalid_attempts"] == 0
+
+
+async def test_a_photo_promised_for_later_goes_on_without_one(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    slots = await run_form(dispatcher, "attachments", "nanti saya kirim")
+    assert slots["attachments"] == []
+    assert responses(dispatcher) == ["utter_attachments_later"]
+
+
+async def test_a_second_i_will_send_goes_on_without_one(dispatcher: CollectingDispatcher) -> None:
+    slots = await run_form(dispatcher, "attachments", "ada, sebentar", invalid_attempts=1)
+    assert slots["attachments"] == []
