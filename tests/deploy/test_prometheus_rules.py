@@ -141,3 +141,27 @@ def test_promtool_accepts_the_rules_and_the_config(promtool: str) -> None:
 def test_the_alerts_fire_as_their_unit_tests_expect(promtool: str) -> None:
     result = run_promtool(promtool, "test", "rules", ALERT_TESTS.name)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def used_metrics() -> list[tuple[str, bytes]]:
+    """Each service's exposition after some counting (labelled series present)."""
+    backend, gateway, actions = BackendMetrics(), GatewayMetrics(), ActionMetrics()
+    backend.report_filed("telegram")
+    backend.request_seconds.labels("GET", "/health", "2xx").observe(0.01)
+    gateway.turn("telegram", 0.2)
+    gateway.sent("whatsapp", "429")
+    gateway.rejected("telegram", "bad_secret")
+    gateway.notified("telegram", "sent")
+    actions.action_called({"next_action": "action_fallback"})
+    actions.form_abandoned("complaint_location", None)
+    return [
+        (name, render(metrics.registry)[0])
+        for name, metrics in (("backend", backend), ("gateway", gateway), ("actions", actions))
+    ]
+
+
+def test_promtool_finds_nothing_to_lint_in_the_exposition(promtool: str) -> None:
+    for name, body in used_metrics():
+        result = run([promtool, "check", "metrics"], input=body.decode())
+        assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
+        assert result.stdout.strip() == "" and result.stderr.strip() == "", name
