@@ -1,25 +1,25 @@
-"""`action_ask_<slot>`: the complaint form's questions, one per turn.
+"""The complaint form's questions, one per turn, asked by the form's validation.
 
-A question is either the slot's own (`utter_ask_<slot>`), or, when something the
+A question is either the slot's own (`utter_question_<slot>`), or, when something the
 citizen said earlier suggests the answer, a yes/no confirmation of it
 (`utter_confirm_<slot>` with [Ya] [Bukan]). When the validation already sent a
 question this turn (a choice between two places, the help-or-cancel escape), the
 form's question is left out, so the citizen never gets two questions at once.
+
+The validation asks (not `action_ask_<slot>` actions): Rasa's form asks nothing for a
+slot with no ask action or response, and one call to the action server per turn is
+cheaper than two.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from abc import ABC, abstractmethod
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.conversation import language_of
-from actions.forms.base import QUESTION_SENT
 from actions.labels import PRIVACY_LABELS, label
 from actions.validators.dates import format_date_en, format_date_id
 
@@ -69,66 +69,25 @@ def suggestion_label(slot: str, suggestion: dict[str, Any], language: str) -> st
     return str(suggestion.get("label") or "")
 
 
-class AskSlot(Action, ABC):
-    """Asks for one slot: its confirmation when there is a suggestion, else its question."""
-
-    @property
-    @abstractmethod
-    def slot(self) -> str:
-        """The form slot this action asks for."""
-
-    def name(self) -> str:
-        """`action_ask_<slot>`, the name Rasa's form looks for first."""
-        return f"action_ask_{self.slot}"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Ask (or stay silent when this turn's question was already sent)."""
-        if tracker.get_slot(QUESTION_SENT):
-            return [SlotSet(QUESTION_SENT, False)]
-        suggestion = suggestion_for(tracker, self.slot)
-        if suggestion is not None and self.slot in CONFIRM_RESPONSES:
-            dispatcher.utter_message(
-                response=CONFIRM_RESPONSES[self.slot],
-                value=suggestion_label(self.slot, suggestion, language_of(tracker)),
-            )
-            return []
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
-        return []
+#: The form's own question for each slot the validation asks (named apart from
+#: `utter_ask_<slot>` so that Rasa's form does not ask it a second time).
+QUESTION_RESPONSES = {
+    "report_type": "utter_question_report_type",
+    "complaint_description": "utter_question_complaint_description",
+    "complaint_location": "utter_question_complaint_location",
+    "incident_date": "utter_question_incident_date",
+    "privacy": "utter_question_privacy",
+    "attachments": "utter_question_attachments",
+}
 
 
-class AskReportType(AskSlot):
-    """Asks the report type."""
-
-    slot = "report_type"
-
-
-class AskDescription(AskSlot):
-    """Asks what happened."""
-
-    slot = "complaint_description"
-
-
-class AskLocation(AskSlot):
-    """Asks where (or confirms the place the citizen named already)."""
-
-    slot = "complaint_location"
-
-
-class AskIncidentDate(AskSlot):
-    """Asks when (or confirms the date the citizen gave already)."""
-
-    slot = "incident_date"
-
-
-class AskPrivacy(AskSlot):
-    """Asks who may see the report (or confirms the wish the citizen stated)."""
-
-    slot = "privacy"
-
-
-class AskAttachments(AskSlot):
-    """Asks for a photo or document."""
-
-    slot = "attachments"
+def ask(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> None:
+    """Ask for `slot`: the confirmation of its suggestion, or the question itself."""
+    suggestion = suggestion_for(tracker, slot)
+    if suggestion is not None and slot in CONFIRM_RESPONSES:
+        dispatcher.utter_message(
+            response=CONFIRM_RESPONSES[slot],
+            value=suggestion_label(slot, suggestion, language_of(tracker)),
+        )
+        return
+    dispatcher.utter_message(response=QUESTION_RESPONSES[slot])

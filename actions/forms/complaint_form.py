@@ -29,7 +29,7 @@ from actions.conversation import (
     metadata,
     yes_or_no,
 )
-from actions.forms.asking import SUGGESTIONS, suggestion_for
+from actions.forms.asking import QUESTION_RESPONSES, SUGGESTIONS, ask, suggestion_for
 from actions.forms.base import ATTEMPTS_SLOT, QUESTION_SENT, CountingFormValidation
 from actions.forms.hints import (
     date_hint,
@@ -213,12 +213,33 @@ class ValidateComplaintForm(CountingFormValidation):
             _BEFORE.reset(token)
         if tracker.slots.get("pending_answer"):
             tracker.slots["pending_answer"] = None
+        self._ask_next(dispatcher, tracker, events)
         extra: list[EventType] = [
             SlotSet(slot, tracker.slots.get(slot))
             for slot in (SUGGESTIONS, QUESTION_SENT, "pending_answer")
             if tracker.slots.get(slot) != before.get(slot)
         ]
         return [*extra, *events]
+
+    def _ask_next(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
+    ) -> None:
+        """Ask the next question (unless this turn's question was sent, or the form stops)."""
+        stopped = any(
+            event.get("event") == "slot"
+            and event.get("name") == REQUESTED_SLOT
+            and event.get("value") is None
+            for event in events
+        )
+        next_slot = self._first_missing(tracker)
+        if stopped and next_slot is not None and not tracker.slots.get(QUESTION_SENT):
+            return  # the form was stopped (a place outside the regency)
+        if next_slot not in QUESTION_RESPONSES:
+            return  # done, or the category (its own action asks it)
+        if tracker.slots.get(QUESTION_SENT):
+            tracker.slots[QUESTION_SENT] = False
+            return
+        ask(dispatcher, tracker, next_slot)
 
     def _note_hints(self, tracker: Tracker) -> None:
         """Suggestions from the latest message for questions not answered yet."""

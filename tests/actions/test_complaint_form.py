@@ -20,6 +20,7 @@ from actions.forms.complaint_form import (
     ValidateComplaintForm,
 )
 from actions.routing.classifier import CategoryClassifier
+from actions.validators.dates import format_date_id
 from tests.actions.conftest import DOMAIN, make_tracker, responses, slot_events
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -50,7 +51,15 @@ async def run_form(
     )
     events = await FORM.run(dispatcher, tracker, DOMAIN)
     assert all(e["event"] == "slot" for e in events)
+    # The validation also asks the next question; tests of answers look at the rest.
+    ASKED[:] = [m for m in dispatcher.messages if str(m.get("response")).startswith(_QUESTIONS)]
+    dispatcher.messages[:] = [m for m in dispatcher.messages if m not in ASKED]
     return slot_events(events)
+
+
+#: The questions the latest `run_form` asked (confirmations included).
+ASKED: list[dict[str, Any]] = []
+_QUESTIONS = ("utter_question_", "utter_confirm_")
 
 
 def jakarta_today() -> dt.date:
@@ -770,3 +779,30 @@ async def test_a_photo_promised_for_later_goes_on_without_one(
 async def test_a_second_i_will_send_goes_on_without_one(dispatcher: CollectingDispatcher) -> None:
     slots = await run_form(dispatcher, "attachments", "ada, sebentar", invalid_attempts=1)
     assert slots["attachments"] == []
+
+
+# --- one question per turn, asked by the validation ------------------------------------
+
+
+async def test_the_next_question_is_asked_once(dispatcher: CollectingDispatcher) -> None:
+    await run_form(dispatcher, "complaint_location", "simpang Bitung, Curug", **DRAFT_SO_FAR)
+    assert [m["response"] for m in ASKED] == ["utter_question_incident_date"]
+
+
+async def test_a_suggestion_is_asked_as_a_confirmation(dispatcher: CollectingDispatcher) -> None:
+    await run_form(
+        dispatcher, "complaint_location", "jl raya legok, legok kemarin sore", **DRAFT_SO_FAR
+    )
+    assert [m["response"] for m in ASKED] == ["utter_confirm_incident_date"]
+    assert ASKED[0]["value"].startswith(format_date_id(jakarta_today() - dt.timedelta(days=1)))
+
+
+async def test_no_form_question_after_a_choice_question(dispatcher: CollectingDispatcher) -> None:
+    await run_form(dispatcher, "complaint_location", "desa sukamulya", **DRAFT_SO_FAR)
+    assert responses(dispatcher) == ["utter_location_choose_kecamatan"]
+    assert ASKED == []
+
+
+async def test_nothing_is_asked_for_a_place_outside(dispatcher: CollectingDispatcher) -> None:
+    await run_form(dispatcher, "complaint_location", "cipondoh", **DRAFT_SO_FAR)
+    assert ASKED == []
