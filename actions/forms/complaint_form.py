@@ -205,6 +205,7 @@ class ValidateComplaintForm(CountingFormValidation):
         value given with it ("lokasinya harusnya di Curug") is used once.
         """
         before = dict(tracker.slots)
+        tracker.slots[QUESTION_SENT] = False  # set again by this turn's own question
         token = _BEFORE.set(before)
         try:
             self._note_hints(tracker)
@@ -216,9 +217,11 @@ class ValidateComplaintForm(CountingFormValidation):
         self._ask_next(dispatcher, tracker, events)
         extra: list[EventType] = [
             SlotSet(slot, tracker.slots.get(slot))
-            for slot in (SUGGESTIONS, QUESTION_SENT, "pending_answer")
+            for slot in (SUGGESTIONS, "pending_answer")
             if tracker.slots.get(slot) != before.get(slot)
         ]
+        if bool(tracker.slots.get(QUESTION_SENT)) != bool(before.get(QUESTION_SENT)):
+            extra.append(SlotSet(QUESTION_SENT, bool(tracker.slots.get(QUESTION_SENT))))
         return [*extra, *events]
 
     def _ask_next(
@@ -237,7 +240,6 @@ class ValidateComplaintForm(CountingFormValidation):
         if next_slot not in QUESTION_RESPONSES:
             return  # done, or the category (its own action asks it)
         if tracker.slots.get(QUESTION_SENT):
-            tracker.slots[QUESTION_SENT] = False
             return
         ask(dispatcher, tracker, next_slot)
 

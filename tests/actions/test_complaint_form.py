@@ -806,3 +806,17 @@ async def test_no_form_question_after_a_choice_question(dispatcher: CollectingDi
 async def test_nothing_is_asked_for_a_place_outside(dispatcher: CollectingDispatcher) -> None:
     await run_form(dispatcher, "complaint_location", "cipondoh", **DRAFT_SO_FAR)
     assert ASKED == []
+
+
+async def test_the_question_is_asked_the_turn_after_a_choice(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    await run_form(
+        dispatcher,
+        "complaint_location",
+        "Suka Mulya, Kec. Cikupa",
+        location_draft="desa sukamulya",
+        question_sent=True,
+        **DRAFT_SO_FAR,
+    )
+    assert [m["response"] for m in ASKED] == ["utter_question_incident_date"]
