@@ -35,12 +35,12 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-import yaml
 from rapidfuzz.distance import OSA
 
 from actions.places import data
+from actions.places.data import read_yaml
 from actions.places.words import SpellingIndex, normalise_segments, normalise_words
 
 #: Outside codes.
@@ -479,19 +479,6 @@ def _kecamatan_file() -> Path:
     return Path(os.environ.get("KECAMATAN_FILE") or _DEFAULT_KECAMATAN_FILE)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level is a mapping.
-
-    Raises:
-        ValueError: When the file is not such a YAML document.
-    """
-    with path.open(encoding="utf-8") as stream:
-        document = yaml.safe_load(stream)
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    return document
-
-
 @functools.lru_cache(maxsize=1)
 def _kecamatan_data() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(name, aliases) of every kecamatan, read once.
@@ -500,7 +487,7 @@ def _kecamatan_data() -> tuple[tuple[str, tuple[str, ...]], ...]:
         ValueError: When the file does not list kecamatan with string names and aliases.
     """
     path = _kecamatan_file()
-    entries = _read_yaml(path).get("kecamatan")
+    entries = read_yaml(path).get("kecamatan")
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{path}: expected a non-empty 'kecamatan' list")
     data: list[tuple[str, tuple[str, ...]]] = []

@@ -26,7 +26,9 @@ from typing import Final
 
 from actions.validators import dates as _dates
 from actions.validators.dates import (
+    EN_MONTH_NAMES,
     FUTURE,
+    ID_MONTH_NAMES,
     MAX_AGE_DAYS,
     TOO_OLD,
     UNREADABLE,
@@ -43,14 +45,6 @@ UNKNOWN: Final = "unknown"
 #: Note for "udh lama": long ago, no date.
 LONG_AGO: Final = "long_ago"
 
-_ID_MONTHS: Final = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-)  # fmt: skip
-_EN_MONTHS: Final = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 #: Words that make a date approximate.
 _ROUGHLY: Final = frozenset(
@@ -183,7 +177,7 @@ def describe_incident_date(result: IncidentDate, *, english: bool = False) -> st
         return "unknown" if english else "tidak diketahui"
     value = result.value
     if result.precision == MONTH:
-        months = _EN_MONTHS if english else _ID_MONTHS
+        months = EN_MONTH_NAMES if english else ID_MONTH_NAMES
         text = f"{months[value.month - 1]} {value.year}"
     else:
         text = format_date_en(value) if english else format_date_id(value)

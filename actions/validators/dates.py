@@ -45,11 +45,11 @@ MAX_AGE_DAYS: Final = 365
 
 _ID_DAYS: Final = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _EN_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ID_MONTHS: Final = (
+ID_MONTH_NAMES: Final = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
     "Juli", "Agustus", "September", "Oktober", "November", "Desember",
 )  # fmt: skip
-_EN_MONTHS: Final = (
+EN_MONTH_NAMES: Final = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
@@ -198,7 +198,7 @@ def format_date_id(d: date) -> str:
     Returns:
         For example "Selasa, 12 Mei 2026".
     """
-    return f"{_ID_DAYS[d.weekday()]}, {d.day} {_ID_MONTHS[d.month - 1]} {d.year}"
+    return f"{_ID_DAYS[d.weekday()]}, {d.day} {ID_MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def format_date_en(d: date) -> str:
@@ -210,7 +210,7 @@ def format_date_en(d: date) -> str:
     Returns:
         For example "Tuesday, 12 May 2026".
     """
-    return f"{_EN_DAYS[d.weekday()]}, {d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
+    return f"{_EN_DAYS[d.weekday()]}, {d.day} {EN_MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def _judge(found: date | None, today: date) -> DateResult:

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from actions.places import gazetteer as _gazetteer
 from actions.places import kecamatan as _kecamatan
+from actions.places.data import read_yaml
 from actions.places.finder import find_place, to_location_match
 from actions.places.kecamatan import (
     AMBIGUOUS_CONFIDENCE,
@@ -196,19 +195,6 @@ def _geo_file() -> Path:
     return Path(os.environ.get("REGENCY_GEO_FILE") or _DEFAULT_GEO_FILE)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file whose top level is a mapping.
-
-    Raises:
-        ValueError: When the file is not such a YAML document.
-    """
-    with path.open(encoding="utf-8") as stream:
-        document = yaml.safe_load(stream)
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    return document
-
-
 @functools.lru_cache(maxsize=1)
 def _geo() -> _Geo:
     """The approximate outlines and centres, read once.
@@ -217,7 +203,7 @@ def _geo() -> _Geo:
         ValueError: When the file lacks an outline, excluded areas or centres.
     """
     path = _geo_file()
-    document = _read_yaml(path)
+    document = read_yaml(path)
     try:
         outline = _polygon(document["regency_outline"])
         excluded = tuple(
