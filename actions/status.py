@@ -77,6 +77,23 @@ def status_values(report: dict[str, Any], language: str, timezone: str) -> dict[
     }
 
 
+def lapor_number(report: dict[str, Any]) -> str | None:
+    """The report's complaint number in SP4N-LAPOR!, once the bridge forwarded it."""
+    lapor = report.get("lapor")
+    number = lapor.get("complaint_id") if isinstance(lapor, dict) else None
+    return str(number) if number else None
+
+
+def tell_status(
+    dispatcher: CollectingDispatcher, response: str, report: dict[str, Any], values: dict[str, Any]
+) -> None:
+    """Utter a status answer and, when the report is in SP4N-LAPOR!, its number there."""
+    dispatcher.utter_message(response=response, **values)
+    number = lapor_number(report)
+    if number:
+        dispatcher.utter_message(response="utter_status_lapor_number", lapor_number=number)
+
+
 class ValidateStatusForm(FormValidationAction):
     """Reads a tracking ID in any case, with or without dashes."""
 
@@ -147,11 +164,11 @@ class ActionCheckStatus(Action):
         values = status_values(report, language, services.settings.timezone)
         reporter = report.get("reporter") or {}
         if reporter.get("chat_id") == tracker.sender_id:
-            dispatcher.utter_message(response="utter_status_full", **values)
+            tell_status(dispatcher, "utter_status_full", report, values)
         elif report.get("privacy") == "confidential":
             dispatcher.utter_message(response="utter_status_not_found", tracking_id=tracking_id)
         else:
-            dispatcher.utter_message(response="utter_status_public", **values)
+            tell_status(dispatcher, "utter_status_public", report, values)
         return done
 
 
@@ -181,7 +198,7 @@ class ActionMyReports(Action):
         if means_latest_report(latest_text(tracker)):
             report = reports[0]
             values = status_values(report, language, services.settings.timezone)
-            dispatcher.utter_message(response="utter_status_full", **values)
+            tell_status(dispatcher, "utter_status_full", report, values)
             return []
         lines = []
         for report in reports:

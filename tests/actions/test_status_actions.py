@@ -167,3 +167,27 @@ async def test_unknown_category_code_is_shown_as_is(
     fake_backend.reply = lambda request: httpx.Response(200, json=report(category="kode_baru"))
     await ActionCheckStatus().run(dispatcher, status_tracker(), DOMAIN)
     assert dispatcher.messages[0]["category_label"] == "kode_baru"
+
+
+async def test_the_lapor_number_follows_the_status_once_forwarded(
+    fake_backend: FakeBackend, dispatcher: CollectingDispatcher
+) -> None:
+    forwarded = report(lapor={"complaint_id": "9876543", "state": "forwarded"})
+    fake_backend.reply = lambda request: httpx.Response(200, json=forwarded)
+    await ActionCheckStatus().run(dispatcher, status_tracker(), DOMAIN)
+    assert responses(dispatcher) == ["utter_status_full", "utter_status_lapor_number"]
+    assert dispatcher.messages[1]["lapor_number"] == "9876543"
+
+
+@pytest.mark.parametrize(
+    "lapor",
+    [None, {"complaint_id": None, "state": "pending"}, {"state": "disabled"}],
+    ids=["no-bridge-field", "pending", "disabled"],
+)
+async def test_no_lapor_number_before_it_is_forwarded(
+    fake_backend: FakeBackend, dispatcher: CollectingDispatcher, lapor: Any
+) -> None:
+    body = report() if lapor is None else report(lapor=lapor)
+    fake_backend.reply = lambda request: httpx.Response(200, json=body)
+    await ActionCheckStatus().run(dispatcher, status_tracker(), DOMAIN)
+    assert responses(dispatcher) == ["utter_status_full"]
