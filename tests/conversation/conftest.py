@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,10 +70,11 @@ class Assistant:
         return replies
 
 
-@pytest.fixture(scope="session")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+@contextmanager
+def assistant_stack(
+    model: Path, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Assistant]:
     """Backend, action server and Rasa on free ports with embedded defaults (SQLite)."""
-    data_dir = tmp_path_factory.mktemp("assistant")
     ports = free_ports()
     stack_env, endpoints = embedded_stack(data_dir, ports, "e2e-service-token")
     env = {
@@ -84,8 +86,9 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         # every status update from the backend's outbox and fail it ("no telegram channel
         # on this gateway"). Tests that want status updates run a notifier of their own.
         "NOTIFIER_ENABLED": "false",
+        **(extra_env or {}),
     }
-    specs = stack_processes(ports, endpoints, trained_model, "e2e-rasa-token")
+    specs = stack_processes(ports, endpoints, model, "e2e-rasa-token")
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for spec in specs:
@@ -103,3 +106,10 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         for process in reversed(processes):
             stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """Backend, action server and Rasa on free ports with embedded defaults (SQLite)."""
+    with assistant_stack(trained_model, tmp_path_factory.mktemp("assistant")) as running:
+        yield running
