@@ -12,11 +12,13 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, db_session
+from backend.auth import Role
 from backend.console import stats
 from backend.console.charts import bar_chart, funnel_chart
 from backend.console.i18n import translator
 from backend.console.routes_conversations import refresh_index
 from backend.console.web import PREFIX, Viewer, any_user, parse_day, render, start_of_day
+from backend.lapor.worker import health_view
 from backend.state import AppState
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -138,4 +140,6 @@ def dashboard(
         fallback=fallback,
         funnel=funnel,
         query={"date_from": date_from or "", "date_to": date_to or ""},
+        # The SP4N-LAPOR! bridge, for admins: running, last success, reports by state.
+        bridge=health_view(request.app.state) if user.may(Role.ADMIN) else None,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from backend.app import create_app
 from backend.settings import BackendSettings
 from backend.state import AppState
-from tests.backend.conftest import AUTH, complaint_body, make_settings
+from tests.backend.conftest import AUTH, add_user, complaint_body, make_settings
 from tests.fakes.lapor_api import FakeLapor
 from tests.fakes.server import ThreadedServer
 
@@ -98,3 +98,31 @@ def test_off_by_default_nothing_starts_and_health_is_unchanged(
         health = http.get("/health").json()
     assert "lapor" not in health
     assert not hasattr(app.state, "lapor_bridge")
+
+
+def test_the_dashboard_shows_admins_the_bridge(
+    settings: BackendSettings, engine: Engine, lapor: FakeLapor
+) -> None:
+    add_user(engine, "admin", "rahasia-admin-123", "admin")
+    add_user(engine, "petugas", "rahasia-petugas-123", "officer", agency="DBMSDA")
+    plain = settings.copy(update={"console_cookie_secure": False})
+    app = create_app(state=AppState.from_settings(plain, engine=engine))
+    lapor.fail("/complaints/complaint", 400)  # one report the bridge cannot forward
+    with serving(app) as http:
+        assert (
+            http.post("/api/v1/complaints", json=complaint_body(), headers=AUTH).status_code == 201
+        )
+        wait_for(lambda: http.get("/health").json()["lapor"]["reports"]["failed"] == 1)
+        pages = {}
+        for name, password in (("admin", "rahasia-admin-123"), ("petugas", "rahasia-petugas-123")):
+            http.cookies.clear()
+            form = http.get("/admin/login").text
+            token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            login = http.post(
+                "/admin/login", data={"username": name, "password": password, "csrf_token": token}
+            )
+            assert login.status_code == 303
+            pages[name] = http.get("/admin/dashboard").text
+    assert 'id="lapor-bridge"' in pages["admin"]
+    assert "Gagal diteruskan</dt><dd>1" in pages["admin"]
+    assert 'id="lapor-bridge"' not in pages["petugas"]
