@@ -67,6 +67,7 @@ run: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.backend_bench
 	$(PY) -m benchmarks.embedded_load
+	$(PY) -m benchmarks.lapor_bench
 	$(PY) -m scripts.rasa_model
 	$(PY) -m benchmarks.rasa_bench --train
 	$(PY) -m benchmarks.gateway_bench
