@@ -258,6 +258,10 @@ class ActionConfirmCancel(Action):
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
         text = latest_text(tracker)
+        if previous_action(tracker) == self.name() and yes_or_no(tracker) is True:
+            # "iya batalkan" to "cancel this report?": read as cancel again, it is a yes.
+            dispatcher.utter_message(response="utter_cancelled")
+            return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_draft()]
         if tracker.get_slot("choosing_field") and not _CANCEL_WORDS.search(text):
             # "ga jadi, udah bener" to "which part?": nothing to change, the summary again.
             return [SlotSet("choosing_field", False), FollowupAction("complaint_form")]
@@ -288,6 +292,17 @@ _ASKS_IF_SENT = re.compile(
     r"\b(?:terkirim|kekirim|dikirim|masuk|diterima|tercatat|sent|submitted)\b",
     re.IGNORECASE,
 )
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The last action before the citizen's latest message (action_listen left out)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
+    return None
 
 
 def asks_if_sent(text: str) -> bool:

@@ -204,6 +204,10 @@ class ValidateComplaintForm(CountingFormValidation):
         Hints become suggestions (confirmed later instead of asked); a correction's
         value given with it ("lokasinya harusnya di Curug") is used once.
         """
+        if _interrupts(tracker):
+            # A question, help, cancel...: no answer, so the form rejects and the rules
+            # answer it; the form then comes back and asks (a later call).
+            return await super().run(dispatcher, tracker, domain)
         before = dict(tracker.slots)
         tracker.slots[QUESTION_SENT] = False  # set again by this turn's own question
         token = _BEFORE.set(before)
@@ -634,6 +638,24 @@ class ValidateComplaintForm(CountingFormValidation):
 
 #: The reading of an answer naming no place.
 _NO_PLACE = PlaceReading(text="", kecamatan=None)
+
+
+#: Events that do not tell what ran last.
+_QUIET_EVENTS = frozenset({"slot", "user_featurization", "active_loop"})
+
+
+def _interrupts(tracker: Tracker) -> bool:
+    """Whether the citizen's new message interrupts the form instead of answering it."""
+    loud = [e for e in reversed(tracker.events) if e.get("event") not in _QUIET_EVENTS]
+    if loud and loud[0].get("event") == "action" and loud[0].get("name") == "complaint_form":
+        loud = loud[1:]  # the form's own run, logged before it calls its validation
+    if not loud or loud[0].get("event") != "user" or not tracker.active_loop.get("name"):
+        return False  # not the form's first try at this message
+    if shared_pin(tracker) is not None or metadata(tracker).get("attachments"):
+        return False
+    if entity_value(tracker, "privacy") or entity_value(tracker, "report_type"):
+        return False
+    return latest_intent(tracker) in INTERRUPTING_INTENTS
 
 
 def _bare_yes_no(text: str) -> bool:

@@ -517,3 +517,21 @@ async def test_never_mind_to_which_part_shows_the_summary(dispatcher: Collecting
     events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages == []
     assert events[-1] == FollowupAction("complaint_form")
+
+
+async def test_yes_read_as_cancel_after_the_cancel_question_cancels(
+    dispatcher: CollectingDispatcher,
+) -> None:
+    tracker = make_tracker(
+        slots=COMPLETE,
+        text="iya batalkan",
+        intent="cancel",
+        events=[
+            {"event": "action", "name": "action_confirm_cancel"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "iya batalkan"},
+        ],
+    )
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_cancelled"]
+    assert ActiveLoop(None) in events

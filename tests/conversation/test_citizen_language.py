@@ -258,7 +258,12 @@ def test_the_escape_works_with_buttons_and_free_text(assistant: Assistant) -> No
     assert "sulit dijawab" in last
     # Free text after the escape is read as the answer to the same question.
     assert "Kapan kejadiannya" in citizen.text("jl raya legok dekat pertigaan, legok")
-    assert "Kec. Legok" not in citizen.transcript()  # filled, not confirmed again
+    for nonsense in ("rumah saya", "di situ", "pokoknya sana"):
+        last = citizen.text(nonsense)
+    assert "sulit dijawab" in last
+    assert "Jawab saja pertanyaan berikut" in citizen.tap("Bantuan"), citizen.transcript()
+    assert "Batalkan laporan ini?" in citizen.text("batal aja deh")
+    assert "Laporan dibatalkan" in citizen.text("iya batalkan")
 
 
 # --- 5. places --------------------------------------------------------------------------------
