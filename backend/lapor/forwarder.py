@@ -316,15 +316,19 @@ class Forwarder:
         return Outcome(report_id, ForwardState.REVIEW, error=error)
 
     def _set(self, report_id: int, **values: Any) -> None:
-        """Update the row in a transaction of its own."""
-        with self._sessions() as session:
-            session.execute(
-                update(LaporForward)
-                .where(LaporForward.report_id == report_id)
-                .values(updated_at=self._clock(), **values)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
+        update_forward(self._sessions, report_id, self._clock(), **values)
+
+
+def update_forward(sessions: sessionmaker, report_id: int, now: dt.datetime, **values: Any) -> None:
+    """Update a report's forward row (stamped `now`) in a transaction of its own."""
+    with sessions() as session:
+        session.execute(
+            update(LaporForward)
+            .where(LaporForward.report_id == report_id)
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
 
 
 def counts_by_state(session: Session) -> dict[str, int]:

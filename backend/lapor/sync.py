@@ -32,6 +32,7 @@ from backend.db import utcnow
 from backend.errors import ConflictError
 from backend.lapor.client import ComplaintDetail, FollowUp, LaporClient
 from backend.lapor.errors import LaporError
+from backend.lapor.forwarder import update_forward
 from backend.lapor.outgoing import LAPOR_SOURCE, marker
 from backend.models import LaporForward, Report
 from backend.workflow import OPEN_STATUSES, Status
@@ -247,11 +248,4 @@ class Syncer:
         return now + 3 * self._poll
 
     def _set(self, report_id: int, **values: object) -> None:
-        with self._sessions() as session:
-            session.execute(
-                update(LaporForward)
-                .where(LaporForward.report_id == report_id)
-                .values(updated_at=self._clock(), **values)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
+        update_forward(self._sessions, report_id, self._clock(), **values)
