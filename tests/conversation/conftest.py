@@ -16,6 +16,8 @@ import pytest
 from benchmarks.harness import start_process, stop_process, wait_healthy
 from scripts.rasa_model import MODEL, RASA_ENV, train
 from scripts.stack import embedded_stack, free_ports, stack_processes
+from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.gateway.conftest import RunningGateway, running, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -113,3 +115,25 @@ def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """Backend, action server and Rasa on free ports with embedded defaults (SQLite)."""
     with assistant_stack(trained_model, tmp_path_factory.mktemp("assistant")) as running:
         yield running
+
+
+@contextmanager
+def notifying_gateway(
+    assistant: Assistant, telegram: FakeTelegramAPI, data_dir: Path, turn_seconds: float
+) -> Iterator[RunningGateway]:
+    """A webhook gateway in front of `assistant`, its notifier on the backend's outbox."""
+    settings = settings_for(
+        telegram,
+        assistant.rasa_url,
+        assistant.backend_url,
+        backend_api_token=assistant.backend_token,
+        rasa_api_token=assistant.rasa_token,
+        rasa_timeout_seconds=turn_seconds,
+        data_dir=data_dir,
+        gateway_database_url="",
+        redis_url="",
+        notifier_enabled=True,
+    )
+    with running(settings) as started:
+        assert started.gateway.notifier is not None
+        yield started

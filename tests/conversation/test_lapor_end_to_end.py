@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 from tests.backend.lapor.conftest import MAPPING
-from tests.conversation.conftest import Assistant, assistant_stack
+from tests.conversation.conftest import Assistant, assistant_stack, notifying_gateway
 from tests.conversation.test_telegram_end_to_end import CHAT, Citizen
 from tests.fakes.lapor_api import FakeLapor
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.gateway.conftest import RunningGateway, running, settings_for, unique_token
+from tests.gateway.conftest import RunningGateway, unique_token
 
 FOLLOWUP_ADD = "/complaints/followup/add"
 AGENCY_ANSWER = "Perbaikan jalan dijadwalkan minggu depan oleh UPT Jalan wilayah Curug."
@@ -66,19 +66,7 @@ def gateway(
     bridged: Assistant, telegram: FakeTelegramAPI, tmp_path: Path
 ) -> Iterator[RunningGateway]:
     """A webhook gateway in front of the assistant, its notifier on the backend's outbox."""
-    settings = settings_for(
-        telegram,
-        bridged.rasa_url,
-        bridged.backend_url,
-        backend_api_token=bridged.backend_token,
-        rasa_api_token=bridged.rasa_token,
-        rasa_timeout_seconds=30.0,
-        data_dir=tmp_path,
-        gateway_database_url="",
-        redis_url="",
-        notifier_enabled=True,
-    )
-    with running(settings) as started:
+    with notifying_gateway(bridged, telegram, tmp_path, turn_seconds=30.0) as started:
         yield started
 
 

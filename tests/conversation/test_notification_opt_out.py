@@ -18,10 +18,10 @@ import httpx
 import pytest
 import yaml
 
-from tests.conversation.conftest import ROOT, Assistant
+from tests.conversation.conftest import ROOT, Assistant, notifying_gateway
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import UpdateFactory
-from tests.gateway.conftest import RunningGateway, running, settings_for, unique_token
+from tests.gateway.conftest import RunningGateway, unique_token
 
 #: Long enough for the notifier to poll the outbox (every second when idle) a few times.
 QUIET_SECONDS = 3.5
@@ -49,20 +49,7 @@ def gateway(
     assistant: Assistant, telegram: FakeTelegramAPI, tmp_path: Path
 ) -> Iterator[RunningGateway]:
     """A webhook gateway in front of the real assistant, its notifier on the backend's outbox."""
-    settings = settings_for(
-        telegram,
-        assistant.rasa_url,
-        assistant.backend_url,
-        backend_api_token=assistant.backend_token,
-        rasa_api_token=assistant.rasa_token,
-        rasa_timeout_seconds=TURN_SECONDS,
-        data_dir=tmp_path,
-        gateway_database_url="",
-        redis_url="",
-        notifier_enabled=True,
-    )
-    with running(settings) as started:
-        assert started.gateway.notifier is not None
+    with notifying_gateway(assistant, telegram, tmp_path, TURN_SECONDS) as started:
         yield started
 
 
