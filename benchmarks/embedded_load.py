@@ -153,7 +153,7 @@ class Load:
         self.result = Result(plan)
         self.backend_url = backend_url
         self.telegram = telegram
-        self.filed: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        self.filed: asyncio.Queue[tuple[str, int] | None] = asyncio.Queue()
         self.chat_of: dict[str, int] = {}
         self.deadline = 0.0
 
@@ -206,13 +206,14 @@ class Load:
                 n += self.plan.creators
 
     async def changer(self) -> None:
-        """Verify filed reports until the deadline (and the queue is empty)."""
+        """Verify filed reports until the creators are done (a `None` in the queue).
+
+        A creator's last request may end after the deadline: its report is verified too,
+        so every filed report is changed once.
+        """
         async with self._client() as client:
-            while time.monotonic() < self.deadline or not self.filed.empty():
-                try:
-                    tracking_id, _chat = await asyncio.wait_for(self.filed.get(), 0.5)
-                except asyncio.TimeoutError:
-                    continue
+            while (item := await self.filed.get()) is not None:
+                tracking_id, _chat = item
                 started = time.monotonic()
                 response = await self._send(
                     client,
@@ -256,12 +257,20 @@ class Load:
                         if found and len(pages) == 3:
                             pages.append(found[1])
 
+    async def _create_then_stop_changers(self) -> None:
+        """Run the creators; when all are done, tell each changer to stop."""
+        try:
+            await asyncio.gather(*(self.creator(n) for n in range(self.plan.creators)))
+        finally:
+            for _ in range(self.plan.changers):
+                self.filed.put_nowait(None)
+
     async def run(self) -> Result:
         """Run the clients, then wait for the notifier and check everything."""
         started = time.monotonic()
         self.deadline = started + self.plan.seconds
         await asyncio.gather(
-            *(self.creator(n) for n in range(self.plan.creators)),
+            self._create_then_stop_changers(),
             *(self.changer() for _ in range(self.plan.changers)),
             self.admin(),
         )
