@@ -7,6 +7,7 @@ an unchanged project start in seconds.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -49,9 +50,23 @@ def is_current(model: Path = MODEL, root: Path = ROOT) -> bool:
 
 
 def train(model: Path = MODEL, force: bool = False) -> subprocess.CompletedProcess[str] | None:
-    """Train when stale (or `force`); returns the finished process, or None when current."""
+    """Train when stale (or `force`); returns the finished process, or None when current.
+
+    One training at a time per model directory (a lock file): two test runs starting
+    together would otherwise write the same model file at once.
+    """
     if not force and is_current(model):
         return None
+    model.parent.mkdir(parents=True, exist_ok=True)
+    with (model.parent / ".train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and is_current(model):
+            return None  # trained by whoever held the lock
+        return _train(model)
+
+
+def _train(model: Path) -> subprocess.CompletedProcess[str]:
+    """Run `rasa train` into `model`; the fingerprint is written when it succeeded."""
     fingerprint = inputs_fingerprint()
     rasa = str(Path(sys.executable).parent / "rasa")
     command = [
