@@ -2,12 +2,16 @@
 
 Run with `python -m actions.server`. `GET /health` answers 200 once it is up; `GET
 /metrics` is Prometheus text (no token: bind to 127.0.0.1 or protect it at the proxy).
+Every other path (rasa_sdk's `/webhook`, `/actions`) answers only a caller with the
+shared secret `ACTIONS_TOKEN` (`Authorization: Bearer ...`), which Rasa sends from
+endpoints.yml: without it anyone who reaches the port could run an action as any chat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import zlib
@@ -16,6 +20,7 @@ from typing import Any
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic.response import json as json_response
 
 from actions.metrics import get_metrics
 from actions.services import get_services
@@ -40,12 +45,41 @@ async def retry_pending_forever(interval: float) -> None:
             logger.info("sent %d kept report(s) to the backend", sent)
 
 
-def create_action_app() -> Sanic:
-    """rasa_sdk's app with our actions, the retry loop and clean shutdown."""
+#: Paths anyone on the interface may ask: readiness and Prometheus.
+OPEN_PATHS = frozenset({"/health", METRICS_PATH})
+
+
+def authorised(header: str | None, token: str) -> bool:
+    """Whether an `Authorization` header carries `token` (never true for an empty one)."""
+    scheme, _, given = (header or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given, token)
+
+
+def install_auth(app: Sanic, token: str) -> None:
+    """Refuse every call but `OPEN_PATHS` without `Authorization: Bearer <token>`."""
+
+    async def _check(request: Request) -> HTTPResponse | None:
+        if request.path in OPEN_PATHS or authorised(request.headers.get("Authorization"), token):
+            return None
+        logger.warning("refused a call to %s without the action server's token", request.path)
+        return json_response(
+            {"error": "This action server answers only Rasa: send its ACTIONS_TOKEN."},
+            status=401,
+        )
+
+    app.register_middleware(_check, "request")
+
+
+def create_action_app(token: str | None = None) -> Sanic:
+    """rasa_sdk's app with our actions, the token check, the retry loop and clean shutdown.
+
+    `token` defaults to the `ACTIONS_TOKEN` setting; an empty one refuses every call.
+    """
     from rasa_sdk.endpoint import create_app
 
     app: Sanic = create_app("actions")
     settings = get_settings()
+    install_auth(app, settings.actions_token if token is None else token)
     install_metrics(app)
 
     @app.after_server_start
@@ -101,6 +135,11 @@ def main() -> None:
     """Serve the actions on ACTIONS_HOST:ACTIONS_PORT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
+    if not settings.actions_token:
+        raise SystemExit(
+            "ACTIONS_TOKEN is not set: Rasa must authenticate to the action server. Set the "
+            "same secret for both (`make run` generates one in var/local-secrets.env)."
+        )
     app = create_action_app()
     app.run(settings.actions_host, settings.actions_port, workers=1, access_log=False)
 

@@ -19,6 +19,8 @@ class ActionSettings(BaseSettings):
     backend_url: str = Field(default="", env="BACKEND_URL")
     backend_port: int = Field(default=8000, env="BACKEND_PORT")
     backend_api_token: str = Field(default="", env="BACKEND_API_TOKEN")
+    #: The secret Rasa sends (`Authorization: Bearer ...`, endpoints.yml) on every call.
+    actions_token: str = Field(default="", env="ACTIONS_TOKEN")
     backend_timeout_seconds: float = Field(default=4.0, env="BACKEND_TIMEOUT_SECONDS")
     pending_database_url: str = Field(default="", env="ACTIONS_DATABASE_URL")
     pending_retry_seconds: float = Field(default=15.0, env="PENDING_RETRY_SECONDS")

@@ -56,12 +56,20 @@ def lock_store_from_url(url: str) -> dict[str, Any]:
     return store
 
 
+#: How Rasa authenticates to the action server: the secret from Rasa's own environment,
+#: resolved by Rasa when it reads the file, so it is never written to disk.
+ACTION_SERVER_AUTH = {"Authorization": "Bearer ${ACTIONS_TOKEN}"}
+
+
 def render_endpoints(
     base: dict[str, Any], actions_port: int, tracker_url: str | None, redis_url: str | None
 ) -> dict[str, Any]:
     """`base` (the committed endpoints.yml) adjusted to the settings."""
     endpoints = dict(base)
-    endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{actions_port}/webhook"}
+    endpoints["action_endpoint"] = {
+        "url": f"http://127.0.0.1:{actions_port}/webhook",
+        "headers": dict(ACTION_SERVER_AUTH),
+    }
     if tracker_url:
         endpoints["tracker_store"] = tracker_store_from_url(tracker_url)
     if redis_url:

@@ -25,7 +25,7 @@ from scripts.rasa_model import MODEL, train
 from scripts.stack import Ports, StackProcess, stack_processes
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN")
+LOCAL_SECRETS = ("BACKEND_API_TOKEN", "BACKEND_SECRET_KEY", "RASA_API_TOKEN", "ACTIONS_TOKEN")
 
 
 @dataclass

@@ -110,6 +110,7 @@ def embedded_stack(data_dir: Path, ports: Ports, backend_token: str) -> tuple[di
         "RASA_PORT": str(ports.rasa),
         "GATEWAY_PORT": str(ports.gateway),
         "BACKEND_API_TOKEN": backend_token,
+        "ACTIONS_TOKEN": secrets.token_urlsafe(24),
         "BACKEND_SECRET_KEY": secrets.token_urlsafe(24),
         "CLASSIFIER_MODEL_DIR": str(ROOT / "var" / "models"),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",

@@ -48,7 +48,10 @@ def test_render_endpoints_keeps_defaults_without_settings() -> None:
     base = {"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": "var/tracker.db"}}
     rendered = render_endpoints(base, 5099, None, None)
     assert rendered["tracker_store"] == base["tracker_store"]
-    assert rendered["action_endpoint"] == {"url": "http://127.0.0.1:5099/webhook"}
+    assert rendered["action_endpoint"] == {
+        "url": "http://127.0.0.1:5099/webhook",
+        "headers": {"Authorization": "Bearer ${ACTIONS_TOKEN}"},
+    }
     assert "lock_store" not in rendered
 
 

@@ -17,6 +17,7 @@ from actions.server import create_action_app
 from actions.services import Services
 from tests.actions.conftest import DOMAIN, FakeBackend, make_tracker
 
+TOKEN = "rasa-to-actions-secret"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -36,10 +37,14 @@ async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     use_metrics(ActionMetrics())
     test_mode = Sanic.test_mode
     Sanic.test_mode = True  # one Sanic app of that name per process otherwise
-    app = create_action_app()
+    app = create_action_app(token=TOKEN)
     await app._startup()  # type: ignore[no-untyped-call]  # routers finalised, as serving does
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://actions.test") as c:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://actions.test",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as c:
         yield c
     use_metrics(None)
     Sanic._app_registry.pop(app.name, None)  # Sanic 21.12 has no unregister_app
