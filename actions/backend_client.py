@@ -39,6 +39,10 @@ class ReportNotFound(BackendError):  # noqa: N818
     """No report has this tracking ID."""
 
 
+class OwnReport(BackendError):  # noqa: N818
+    """The citizen asked to follow a report they filed themselves (HTTP 409)."""
+
+
 class BackendClient:
     """Calls the backend's JSON API with the service token."""
 
@@ -100,6 +104,34 @@ class BackendClient:
         )
         self._json(response)
 
+    async def nearby_complaints(
+        self, params: dict[str, str | int | float], timeout: float
+    ) -> list[dict[str, Any]]:
+        """Open reports near a place (`GET /complaints/nearby`), nearest first, within
+        `timeout` seconds: the duplicate check must never hold up a turn."""
+        response = await self._send(
+            "GET", "/api/v1/complaints/nearby", params=params, timeout=httpx.Timeout(timeout)
+        )
+        if response.status_code == 404:  # an old backend without the endpoint
+            raise BackendUnavailable(f"GET /api/v1/complaints/nearby: HTTP {response.status_code}")
+        data: Any = self._json_any(response)
+        items = data.get("items") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise BackendUnavailable("GET /api/v1/complaints/nearby: not a list")
+        return [item for item in items if isinstance(item, dict)]
+
+    async def follow_complaint(self, tracking_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Make a citizen a follower of a report (their details added to its thread).
+
+        Raises `OwnReport` when the citizen is the report's reporter.
+        """
+        response = await self._send(
+            "POST", f"/api/v1/complaints/{tracking_id}/followers", json=body
+        )
+        if response.status_code == 409:
+            raise OwnReport(tracking_id)
+        return self._json(response)
+
     async def _send(
         self,
         method: str,
@@ -131,6 +163,16 @@ class BackendClient:
             raise ComplaintRejected(message, response.status_code)
         data: dict[str, Any] = response.json()
         return data
+
+    @classmethod
+    def _json_any(cls, response: httpx.Response) -> Any:
+        """The JSON of a successful answer, whatever its shape (errors as in `_json`)."""
+        if response.status_code >= 400:
+            cls._json(response)  # raises
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BackendUnavailable(f"{response.request.url.path}: not JSON") from exc
 
 
 def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:

@@ -34,13 +34,22 @@ FIELD_SLOTS: dict[str, tuple[str, ...]] = {
         "complaint_category",
         "category_suggestions",
     ),
-    "complaint_category": ("complaint_category", "category_suggestions"),
+    # Another category or place: the nearby reports are looked up again.
+    "complaint_category": (
+        "complaint_category",
+        "category_suggestions",
+        "duplicate_choice",
+        "duplicate_candidates",
+    ),
     "complaint_location": (
         "complaint_location",
         "complaint_latitude",
         "complaint_longitude",
         "complaint_kecamatan",
         "location_draft",
+        "complaint_desa",
+        "duplicate_choice",
+        "duplicate_candidates",
     ),
     "incident_date": ("incident_date", "incident_date_precision"),
     "privacy": ("privacy",),

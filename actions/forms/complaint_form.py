@@ -29,6 +29,7 @@ from actions.conversation import (
     metadata,
     yes_or_no,
 )
+from actions.duplicates import step as duplicates
 from actions.forms.asking import QUESTION_RESPONSES, SUGGESTIONS, ask, suggestion_for
 from actions.forms.base import ATTEMPTS_SLOT, QUESTION_SENT, CountingFormValidation
 from actions.forms.hints import (
@@ -75,6 +76,8 @@ DRAFT_SLOTS = (
     "pending_answer",
     "awaiting_confirmation",
     "choosing_field",
+    duplicates.CHOICE_SLOT,
+    duplicates.CANDIDATES_SLOT,
 )
 REPORT_TYPES = ("complaint", "aspiration", "information")
 PRIVACY_VALUES = ("public", "anonymous", "confidential")
@@ -111,8 +114,8 @@ FORM_SLOTS = (
     "attachments",
 )
 _NOT_ASKED = {
-    "aspiration": frozenset({"incident_date"}),
-    "information": frozenset({"incident_date", "complaint_location"}),
+    "aspiration": frozenset({"incident_date", duplicates.CHOICE_SLOT}),
+    "information": frozenset({"incident_date", "complaint_location", duplicates.CHOICE_SLOT}),
 }
 
 
@@ -218,6 +221,7 @@ class ValidateComplaintForm(CountingFormValidation):
             _BEFORE.reset(token)
         if tracker.slots.get("pending_answer"):
             tracker.slots["pending_answer"] = None
+        events = await self._offer_duplicates(dispatcher, tracker, domain, events)
         self._ask_next(dispatcher, tracker, events)
         extra: list[EventType] = [
             SlotSet(slot, tracker.slots.get(slot))
@@ -227,6 +231,40 @@ class ValidateComplaintForm(CountingFormValidation):
         if bool(tracker.slots.get(QUESTION_SENT)) != bool(before.get(QUESTION_SENT)):
             extra.append(SlotSet(QUESTION_SENT, bool(tracker.slots.get(QUESTION_SENT))))
         return [*extra, *events]
+
+    async def _offer_duplicates(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        events: list[EventType],
+    ) -> list[EventType]:
+        """Once the category and the place are known: nearby reports of the same problem
+        (`actions.duplicates.step`), offered before the next question; none, or no
+        answer from the backend in time, and the form goes on."""
+        stopped = SlotSet(REQUESTED_SLOT, None) in events  # or everything is answered
+        slots = needed_slots(tracker, self.domain_slots(domain))
+        upcoming = next((s for s in slots if tracker.slots.get(s) is None), None)
+        if stopped or tracker.slots.get(QUESTION_SENT) or upcoming != duplicates.CHOICE_SLOT:
+            return events
+        offered = tracker.slots.get(duplicates.CANDIDATES_SLOT)
+        if offered:  # asked already (this turn brought a photo, say): asked again
+            duplicates.ask(dispatcher, tracker, offered, "utter_duplicate_offer")
+            tracker.slots[QUESTION_SENT] = True
+            return events
+        values = await duplicates.offer(dispatcher, tracker)
+        tracker.slots.update(values)
+        if values[duplicates.CHOICE_SLOT] is None:
+            tracker.slots[QUESTION_SENT] = True
+        kept = [
+            e for e in events if not (e.get("event") == "slot" and e.get("name") == REQUESTED_SLOT)
+        ]
+        following = next((s for s in slots if tracker.slots.get(s) is None), None)
+        return [
+            *kept,
+            *(SlotSet(slot, value) for slot, value in values.items()),
+            SlotSet(REQUESTED_SLOT, following),
+        ]
 
     def _ask_next(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list[EventType]
@@ -595,6 +633,45 @@ class ValidateComplaintForm(CountingFormValidation):
             return self.accept({"privacy": value, **dropped})
         return self.reject("privacy", dispatcher, tracker, "utter_please_use_buttons")
 
+    # --- the same problem reported already ------------------------------------------
+    async def extract_duplicate_choice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "is it one of these reports?": a tracking ID, new, or unclear."""
+        if tracker.get_slot(REQUESTED_SLOT) != duplicates.CHOICE_SLOT:
+            return {}
+        text = latest_text(tracker)
+        if not text and (metadata(tracker).get("attachments") or shared_pin(tracker)):
+            return {}  # a photo or pin, no answer: the question is asked again
+        return {duplicates.CHOICE_SLOT: duplicates.read_answer(tracker)}
+
+    async def validate_duplicate_choice(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """NEW files the citizen's own report; a tracking ID offered makes them its
+        follower and ends the form (no second report), unless the follow fails."""
+        if value is None or self._unchanged(duplicates.CHOICE_SLOT, value):
+            return {}
+        if value == duplicates.NEW:
+            return self.accept({duplicates.CHOICE_SLOT: value, duplicates.CANDIDATES_SLOT: None})
+        offered = duplicates.offered_ids(tracker)
+        if value in offered:
+            if await duplicates.follow(dispatcher, tracker, str(value)):
+                return discard_draft()
+            return self.accept(
+                {duplicates.CHOICE_SLOT: duplicates.NEW, duplicates.CANDIDATES_SLOT: None}
+            )
+        unclear = value == duplicates.UNCLEAR
+        response = "utter_duplicate_which" if unclear else "utter_duplicate_choose"
+        return self.reject(
+            duplicates.CHOICE_SLOT,
+            dispatcher,
+            tracker,
+            response,
+            asks=True,
+            buttons=duplicates.buttons_for(tracker),
+        )
+
     # --- attachments ------------------------------------------------------------------
     async def extract_attachments(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -654,6 +731,8 @@ def _interrupts(tracker: Tracker) -> bool:
     if shared_pin(tracker) is not None or metadata(tracker).get("attachments"):
         return False
     if entity_value(tracker, "privacy") or entity_value(tracker, "report_type"):
+        return False
+    if duplicates.answers_offer(tracker):
         return False
     return latest_intent(tracker) in INTERRUPTING_INTENTS
 

@@ -693,8 +693,8 @@ async def test_every_extractor_ignores_an_interruption(dispatcher: CollectingDis
     [
         (None, set()),
         ("complaint", set()),
-        ("aspiration", {"incident_date"}),
-        ("information", {"incident_date", "complaint_location"}),
+        ("aspiration", {"incident_date", "duplicate_choice"}),
+        ("information", {"incident_date", "complaint_location", "duplicate_choice"}),
     ],
 )
 async def test_required_slots_depend_on_the_report_type(

@@ -199,6 +199,9 @@ async def test_changing_the_location_clears_every_location_slot(
         "complaint_longitude": None,
         "complaint_kecamatan": None,
         "location_draft": None,
+        "complaint_desa": None,
+        "duplicate_choice": None,  # another place: the nearby reports are looked up again
+        "duplicate_candidates": None,
         "invalid_attempts": 0,
         "field_to_change": None,
         "awaiting_confirmation": False,

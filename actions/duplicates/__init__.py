@@ -1,0 +1,1 @@
+"""Reports of the same problem: nearby open reports offered before filing, and following one."""
