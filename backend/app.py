@@ -9,7 +9,17 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 from starlette.responses import Response
 
-from backend.api import attachments, auth, complaints, health, notifications, open311
+from backend.api import (
+    attachments,
+    auth,
+    complaints,
+    conversations,
+    duplicates,
+    health,
+    notifications,
+    open311,
+    threads,
+)
 from backend.api.deps import no_nul_characters
 from backend.console.router import install_console
 from backend.errors import install_error_handlers
@@ -17,8 +27,10 @@ from backend.lapor import api as lapor_api
 from backend.lapor.worker import LaporBridge, missing_credentials
 from backend.metrics import BackendMetrics, RequestMetricsMiddleware
 from backend.publisher import OutboxPublisher
+from backend.request_ids import RequestIdMiddleware
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
+from backend.thread_jobs import ThreadJobs
 from lapor_common.metrics import METRICS_PATH, metrics_response
 
 logger = logging.getLogger(__name__)
@@ -37,7 +49,9 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     )
     app.state.backend = state or AppState.from_settings(settings or get_settings())
     install_error_handlers(app)
-    for module in (health, auth, complaints, attachments, notifications, open311, lapor_api):
+    routers = (health, auth, complaints, threads, conversations, attachments, notifications)
+    # `duplicates` first: its /complaints/nearby must not be read as a tracking ID.
+    for module in (duplicates, *routers, open311, lapor_api):
         app.include_router(module.router)
     install_console(app)
     install_metrics(app)
@@ -76,8 +90,17 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
         bridge.start()
         app.state.lapor_bridge = bridge
 
+    @app.on_event("startup")
+    async def _start_thread_jobs() -> None:
+        jobs = ThreadJobs(app.state.backend)
+        jobs.start()
+        app.state.thread_jobs = jobs
+
     @app.on_event("shutdown")
     def _dispose_engine() -> None:
+        jobs: ThreadJobs | None = getattr(app.state, "thread_jobs", None)
+        if jobs is not None:
+            jobs.stop()
         publisher: OutboxPublisher | None = getattr(app.state, "publisher", None)
         if publisher is not None:
             publisher.stop()
@@ -103,6 +126,7 @@ def install_metrics(app: FastAPI) -> None:
     app.add_middleware(
         RequestMetricsMiddleware, metrics=metrics, routes=app.router.routes, state_of=current_state
     )
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the call has the ID
 
     @app.get(METRICS_PATH, include_in_schema=False)
     async def _metrics() -> Response:

@@ -33,12 +33,20 @@ from backend.filing import (
     insert_new_report,
 )
 from backend.lapor.outgoing import LAPOR_SOURCE, queue_followup
-from backend.models import Attachment, IdempotencyKey, OutboxEvent, Report, Reporter, StatusChange
+from backend.models import (
+    Attachment,
+    IdempotencyKey,
+    OutboxEvent,
+    Report,
+    Reporter,
+    StatusChange,
+    ThreadEntry,
+)
 from backend.notifications import prepare_event
 from backend.schemas import ComplaintCreate, Privacy
 from backend.taxonomy import Taxonomy
 from backend.tracking import normalise_tracking_id
-from backend.workflow import Status, TransitionError, check_transition
+from backend.workflow import OPEN_STATUSES, Status, TransitionError, check_transition
 
 EVENT_CREATED = "complaint.created"
 EVENT_STATUS_CHANGED = "complaint.status_changed"
@@ -74,6 +82,10 @@ class ListFilters:
     created_to: dt.date | None = None
     overdue: bool | None = None
     reporter_chat_id: str | None = None
+    #: Only reports waiting (True) or not waiting (False) for their reporter's answer.
+    waiting_for_reporter: bool | None = None
+    #: Only reports with citizen thread entries no officer has read yet.
+    unread_answers: bool = False
     include_confidential: bool = True
 
 
@@ -284,6 +296,11 @@ def get_complaint(session: Session, tracking_id: str, viewer: Principal | None) 
     return _find_report(session, tracking_id, viewer, for_update=False)
 
 
+def lock_complaint(session: Session, tracking_id: str) -> Report:
+    """The report with `tracking_id`, locked for this transaction (callers check access)."""
+    return _find_report(session, tracking_id, None, for_update=True)
+
+
 def _find_report(
     session: Session, tracking_id: str, viewer: Principal | None, *, for_update: bool
 ) -> Report:
@@ -347,6 +364,16 @@ def _filtered(query: Select, filters: ListFilters, policy: Policy, now: dt.datet
     if filters.overdue is not None:
         clause = overdue_clause(policy.local_date(now))
         conditions.append(clause if filters.overdue else ~clause)  # type: ignore[operator]
+    if filters.waiting_for_reporter is not None:
+        conditions.append(Report.waiting_for_reporter.is_(filters.waiting_for_reporter))
+    if filters.unread_answers:
+        conditions.append(
+            Report.id.in_(
+                select(ThreadEntry.report_id).where(
+                    ThreadEntry.author == "citizen", ThreadEntry.read_at.is_(None)
+                )
+            )
+        )
     if filters.reporter_chat_id:
         conditions.append(
             Report.reporter_id.in_(
@@ -403,20 +430,28 @@ def change_status(
     *,
     notify_citizen: bool = True,
     source: str | None = None,
+    unanswered_before: dt.date | None = None,
 ) -> Report:
     """Move a report to `target`, recording history and an outbox event atomically.
 
     `notify_citizen=False` for a change the reporter made themselves (they know).
     `source="lapor"` for a change brought back from SP4N-LAPOR!; any other change of
     a report the bridge forwards is queued to be posted there as a follow-up.
+    `unanswered_before`: the no-answer deadline job (`backend.threads`) closes an open
+    report still waiting for its reporter since before that day, whatever its status.
     """
     now = now or utcnow()
     report = _find_report(session, tracking_id, actor, for_update=True)
     previous = Status(report.status)
     try:
-        check_transition(previous, target, note)
+        if unanswered_before is not None:
+            check_unanswered(report, unanswered_before)
+        else:
+            check_transition(previous, target, note)
     except TransitionError as exc:
         raise ConflictError(str(exc)) from exc
+    if target not in OPEN_STATUSES or unanswered_before is not None:
+        report.waiting_for_reporter = False  # a finished report waits for no answer
     clean_note = note.strip() if note and note.strip() else None
     report.status = target.value
     report.updated_at = now
@@ -434,6 +469,16 @@ def change_status(
         queue_followup(session, report, target, clean_note, now)
     session.commit()
     return report
+
+
+def check_unanswered(report: Report, before: dt.date) -> None:
+    """Raise TransitionError unless `report` is open and waited for an answer past `before`."""
+    if Status(report.status) not in OPEN_STATUSES:
+        raise TransitionError(f"Report is '{report.status}': it is finished already.")
+    if not report.waiting_for_reporter or report.reporter_due is None:
+        raise TransitionError("The reporter answered: the report no longer waits.")
+    if report.reporter_due >= before:
+        raise TransitionError("The reporter's deadline has not passed yet.")
 
 
 def add_lapor_note(

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from sqlalchemy.sql import false
 from backend.db import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # SQLAlchemy 1.4 has no type hints: give mypy a plain base class.
@@ -79,6 +80,10 @@ class Report(Base):
     followup_due = Column(Date, nullable=True)
     satisfaction_rating = Column(Integer, nullable=True)
     rated_at = Column(UTCDateTime, nullable=True)
+    #: An officer asked the reporter something and no answer has come yet (issue 17).
+    waiting_for_reporter = Column(Boolean, nullable=False, server_default=false())
+    #: The working-day deadline of the open question (closed unanswered after it).
+    reporter_due = Column(Date, nullable=True)
 
     reporter = relationship(Reporter, lazy="joined")
     history = relationship(
@@ -103,6 +108,10 @@ class Report(Base):
         Index("ix_reports_kecamatan", "kecamatan"),
         Index("ix_reports_channel", "channel"),
         Index("ix_reports_created_at", "created_at"),
+    #: Questions to the reporter, their answers and added information, oldest first.
+    thread = relationship(
+        "ThreadEntry", order_by="ThreadEntry.id", lazy="selectin", back_populates="report"
+    )
     )
 
 
@@ -185,8 +194,38 @@ class User(Base):
 
     __tablename__ = "users"
 
+    #: The thread entry (a citizen's answer) this file came with, if any.
+    thread_entry_id = Column(Integer, ForeignKey("thread_entries.id"), nullable=True, index=True)
     id = Column(Integer, primary_key=True)
     username = Column(String(100), nullable=False, unique=True)
+    thread_entry = relationship("ThreadEntry", back_populates="attachments")
+
+
+class ThreadEntry(Base):
+    """One message of a report's thread: an officer's question, the citizen's answer or info.
+
+    `chat_id` (citizen entries) is never shown to officers of an anonymous report.
+    `read_at` is when an officer first saw a citizen entry (None: unread).
+    """
+
+    __tablename__ = "thread_entries"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
+    author = Column(String(10), nullable=False)
+    kind = Column(String(12), nullable=False)
+    text = Column(Text, nullable=False)
+    officer = Column(String(100), nullable=True)
+    chat_id = Column(String(100), nullable=True)
+    #: The outbox event that carries a question to the citizen (its Notification).
+    event_id = Column(String(32), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    read_at = Column(UTCDateTime, nullable=True)
+
+    report = relationship(Report, back_populates="thread")
+    attachments = relationship(
+        Attachment, order_by="Attachment.created_at", lazy="selectin", back_populates="thread_entry"
+    )
     password_hash = Column(String(255), nullable=False)
     role = Column(String(20), nullable=False)
     agency = Column(String(60), nullable=True)
@@ -383,3 +422,47 @@ class LaporOutgoing(Base):
     sent_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_lapor_outgoing_due", "state", "next_attempt_at"),)
+
+
+class Takeover(Base):
+    """A person answering a chat instead of the bot (`backend.takeovers`).
+
+    `active_key` is the conversation id while the takeover is active and NULL once
+    released: a unique column, so one chat has at most one active takeover.
+    """
+
+    __tablename__ = "takeovers"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    active_key = Column(String(255), nullable=True, unique=True)
+    holder = Column(String(100), nullable=False)
+    holder_role = Column(String(20), nullable=False)
+    tracking_id = Column(String(32), nullable=False, default="")
+    started_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_activity_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    released_at = Column(UTCDateTime, nullable=True)
+    release_reason = Column(String(20), nullable=True)
+
+
+class TakeoverMessage(Base):
+    """A message of a takeover: an officer's (with its delivery state) or the citizen's."""
+
+    __tablename__ = "takeover_messages"
+
+    id = Column(Integer, primary_key=True)
+    takeover_id = Column(Integer, ForeignKey("takeovers.id"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False)
+    author = Column(String(10), nullable=False)
+    officer = Column(String(100), nullable=True)
+    text = Column(Text, nullable=False)
+    attachments = Column(JSON, nullable=False, default=list)
+    event_id = Column(String(32), nullable=True, unique=True)
+    state = Column(String(16), nullable=False)
+    reason = Column(Text, nullable=True)
+    message_id = Column(String(120), nullable=True)
+    channel = Column(String(20), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_takeover_messages_conversation", "conversation_id", "id"),)

@@ -6,8 +6,8 @@ import datetime as dt
 
 from backend.auth import Principal
 from backend.complaints import is_overdue
-from backend.filing import NewReport
-from backend.models import LaporForward, Report
+from backend.filing import AttachmentRecord, NewReport
+from backend.models import Attachment, LaporForward, Notification, Report, ThreadEntry
 from backend.schemas import (
     AttachmentOut,
     ComplaintOut,
@@ -21,6 +21,7 @@ from backend.schemas import (
     Privacy,
     ReporterOut,
     ReportType,
+    ThreadEntryOut,
 )
 from backend.taxonomy import Taxonomy
 from backend.workflow import STATUS_LABELS_ID, Status
@@ -67,18 +68,9 @@ def complaint_out(
         incident_date=report.incident_date,
         privacy=Privacy(report.privacy),
         channel=report.channel,
-        attachments=[a.id for a in report.attachments],
-        attachment_files=[
-            AttachmentOut(
-                id=a.id,
-                filename=a.filename,
-                content_type=a.content_type,
-                size=a.size,
-                sha256=a.sha256,
-                url=attachment_url(a.id),
-            )
-            for a in report.attachments
-        ],
+        # Files that came with a thread entry are shown there, not here.
+        attachments=[a.id for a in report.attachments if not _in_thread(a)],
+        attachment_files=[_attachment_out(a) for a in report.attachments if not _in_thread(a)],
         created_at=report.created_at,
         updated_at=report.updated_at,
         history=[
@@ -113,7 +105,50 @@ def complaint_out(
         ],
         satisfaction_rating=getattr(report, "satisfaction_rating", None),
         lapor=lapor_out(report),
+        waiting_for_reporter=bool(getattr(report, "waiting_for_reporter", False)),
+        reporter_due=getattr(report, "reporter_due", None),
+        thread=thread_out(report),
     )
+
+
+def _attachment_out(a: Attachment | AttachmentRecord) -> AttachmentOut:
+    return AttachmentOut(
+        id=a.id,
+        filename=a.filename,
+        content_type=a.content_type,
+        size=a.size,
+        sha256=a.sha256,
+        url=attachment_url(a.id),
+    )
+
+
+def thread_entry_out(entry: ThreadEntry, deliveries: dict[str, Notification]) -> ThreadEntryOut:
+    """One thread entry; never the citizen's chat id (anonymous reports stay anonymous)."""
+    notification = deliveries.get(entry.event_id) if entry.event_id else None
+    return ThreadEntryOut(
+        id=entry.id,
+        author=entry.author,
+        kind=entry.kind,
+        text=entry.text,
+        attachments=[_attachment_out(a) for a in entry.attachments],
+        at=entry.created_at,
+        delivery=DeliveryState(notification.state) if notification else None,
+        delivery_reason=notification.reason if notification else None,
+    )
+
+
+def thread_out(report: Report | NewReport) -> list[ThreadEntryOut]:
+    """The report's thread, oldest first (a report just created has none)."""
+    if isinstance(report, NewReport) or not report.thread:
+        return []
+    entries = report.thread
+    deliveries = {n.event_id: n for n in report.notifications}
+    return [thread_entry_out(e, deliveries) for e in entries]
+
+
+def _in_thread(attachment: object) -> bool:
+    return getattr(attachment, "thread_entry_id", None) is not None
+
 
 
 def lapor_out(report: Report | NewReport) -> LaporOut:

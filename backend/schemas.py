@@ -217,6 +217,21 @@ class LaporResolveIn(StrictModel):
     )
 
 
+class ThreadEntryOut(BaseModel):
+    """One entry of a report's thread (never the citizen's identity)."""
+
+    id: int
+    author: str = Field(description='"officer" or "citizen"')
+    kind: str = Field(description='"question", "answer", "info" or "supporting"')
+    text: str
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    at: dt.datetime
+    delivery: DeliveryState | None = Field(
+        default=None, description="Questions: how the message to the citizen went"
+    )
+    delivery_reason: str | None = None
+
+
 class ComplaintOut(BaseModel):
     """A report as the API returns it."""
 
@@ -243,6 +258,15 @@ class ComplaintOut(BaseModel):
     notifications: list[NotificationOut] = Field(default_factory=list)
     satisfaction_rating: int | None = None
     lapor: LaporOut = Field(default_factory=lapor_disabled)
+    waiting_for_reporter: bool = Field(
+        default=False, description="An officer asked the reporter something; no answer yet"
+    )
+    reporter_due: dt.date | None = Field(
+        default=None, description="The working-day deadline of the open question"
+    )
+    thread: list[ThreadEntryOut] = Field(
+        default_factory=list, description="Questions to the reporter and answers, oldest first"
+    )
 
 
 class ComplaintPage(BaseModel):
@@ -323,3 +347,89 @@ class EventPage(BaseModel):
     """Outbox events not yet handed on (oldest first)."""
 
     events: list[dict[str, object]]
+
+
+class QuestionIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/questions`."""
+
+    text: constr(min_length=1, max_length=2000)  # type: ignore[valid-type]
+
+
+class ThreadKind(str, Enum):
+    """What a citizen adds to a thread through the API."""
+
+    ANSWER = "answer"
+    INFO = "info"
+
+
+class ThreadEntryIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/thread` (the service)."""
+
+    chat_id: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+    text: constr(max_length=2000) = ""  # type: ignore[valid-type]
+    attachments: list[constr(min_length=1, max_length=32)] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_items=10
+    )
+    kind: ThreadKind = ThreadKind.ANSWER
+
+
+class TakeoverOut(BaseModel):
+    """Who answers a chat instead of the bot."""
+
+    conversation_id: str
+    holder: str
+    started_at: dt.datetime
+    last_activity_at: dt.datetime
+    active: bool
+    tracking_id: str = ""
+
+
+class TakeoverList(BaseModel):
+    """The active takeovers."""
+
+    takeovers: list[TakeoverOut]
+
+
+class ConversationMessageIn(StrictModel):
+    """The body of `POST /api/v1/conversations/{conversation_id}/messages`."""
+
+    text: constr(min_length=1, max_length=2000)  # type: ignore[valid-type]
+
+
+class InboundIn(StrictModel):
+    """The body of `POST /api/v1/conversations/{conversation_id}/inbound` (the gateway)."""
+
+    text: constr(max_length=4000) = ""  # type: ignore[valid-type]
+    attachments: list[constr(min_length=1, max_length=32)] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_items=10
+    )
+
+
+class ConversationMessageOut(BaseModel):
+    """A message of a takeover: the officer's or the citizen's."""
+
+    id: int
+    author: str = Field(description='"officer" or "citizen"')
+    text: str
+    at: dt.datetime
+    state: str = Field(description="Officer messages: queued, sent, delivered, read or failed")
+    reason: str | None = None
+    attachments: list[str] = Field(default_factory=list)
+    officer: str | None = None
+    event_id: str | None = None
+
+
+class ConversationMessageList(BaseModel):
+    """Takeover messages, oldest first."""
+
+    messages: list[ConversationMessageOut]
+    takeover: TakeoverOut | None = None
+
+
+class MessageDeliveryIn(StrictModel):
+    """The body of `PUT /api/v1/conversations/{conversation_id}/deliveries/{event_id}`."""
+
+    state: DeliveryState
+    reason: constr(max_length=2000) | None = None  # type: ignore[valid-type]
+    message_id: constr(max_length=120) | None = None  # type: ignore[valid-type]
+    channel: constr(max_length=20) | None = None  # type: ignore[valid-type]

@@ -44,6 +44,16 @@ class BackendSettings(BaseSettings):
     console_lockout_minutes: int = Field(default=15, env="CONSOLE_LOCKOUT_MINUTES", ge=1)
     verify_deadline_days: int = Field(default=3, env="VERIFY_DEADLINE_WORKING_DAYS")
     followup_deadline_days: int = Field(default=5, env="FOLLOWUP_DEADLINE_WORKING_DAYS")
+    #: Working days the reporter has to answer an officer's question (then closed).
+    reporter_answer_days: int = Field(
+        default=10, env="REPORTER_ANSWER_WORKING_DAYS", ge=1, le=60
+    )
+    #: A takeover with no message either way for this long is handed back to the bot.
+    takeover_idle_minutes: int = Field(default=30, env="TAKEOVER_IDLE_MINUTES", ge=1, le=24 * 60)
+    #: Tell the citizen the officer's username when a person takes the chat over.
+    takeover_show_agent_name: bool = Field(default=False, env="TAKEOVER_SHOW_AGENT_NAME")
+    #: How often the backend closes unanswered reports and releases idle takeovers.
+    thread_jobs_seconds: float = Field(default=60.0, env="THREAD_JOBS_SECONDS", gt=0, le=3600)
     db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
     #: How long a request waits for the database (SQLite's write lock, a pooled
     #: connection) before it is answered 503 with Retry-After.

@@ -79,6 +79,9 @@ def list_(
     created_from: dt.date | None = Query(None, description="First day, inclusive (WIB)"),
     created_to: dt.date | None = Query(None, description="Last day, inclusive (WIB)"),
     overdue: bool | None = Query(None, description="Only reports past (or within) their deadline"),
+    waiting_for_reporter: bool | None = Query(
+        None, description="Only reports waiting (or not) for the reporter's answer"
+    ),
     reporter_chat_id: str | None = Query(
         None, max_length=100, description="Reports filed from this chat (service callers only)"
     ),
@@ -100,6 +103,7 @@ def list_(
         created_from=created_from,
         created_to=created_to,
         overdue=overdue,
+        waiting_for_reporter=waiting_for_reporter,
         reporter_chat_id=reporter_chat_id,
     )
     reports, total = list_complaints(

@@ -30,6 +30,9 @@ TABLES = {
     "conversation_sync_state",
     "lapor_forwards",
     "lapor_outgoing",
+    "thread_entries",
+    "takeovers",
+    "takeover_messages",
 }
 
 
