@@ -22,8 +22,8 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import declarative_base, relationship
-
 from sqlalchemy.sql import false
+
 from backend.db import UTCDateTime, utcnow
 
 if TYPE_CHECKING:  # SQLAlchemy 1.4 has no type hints: give mypy a plain base class.
@@ -95,6 +95,10 @@ class Report(Base):
     attachments = relationship(
         "Attachment", order_by="Attachment.created_at", lazy="selectin", back_populates="report"
     )
+    #: Questions to the reporter, their answers and added information, oldest first.
+    thread = relationship(
+        "ThreadEntry", order_by="ThreadEntry.id", lazy="selectin", back_populates="report"
+    )
     notifications = relationship(
         "Notification", order_by="Notification.created_at", lazy="selectin"
     )
@@ -108,10 +112,6 @@ class Report(Base):
         Index("ix_reports_kecamatan", "kecamatan"),
         Index("ix_reports_channel", "channel"),
         Index("ix_reports_created_at", "created_at"),
-    #: Questions to the reporter, their answers and added information, oldest first.
-    thread = relationship(
-        "ThreadEntry", order_by="ThreadEntry.id", lazy="selectin", back_populates="report"
-    )
     )
 
 
@@ -146,8 +146,38 @@ class Attachment(Base):
     storage_name = Column(String(100), nullable=False)
     uploaded_by = Column(String(100), nullable=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    #: The thread entry (a citizen's answer) this file came with, if any.
+    thread_entry_id = Column(Integer, ForeignKey("thread_entries.id"), nullable=True, index=True)
 
     report = relationship(Report, back_populates="attachments")
+    thread_entry = relationship("ThreadEntry", back_populates="attachments")
+
+
+class ThreadEntry(Base):
+    """One message of a report's thread: an officer's question, the citizen's answer or info.
+
+    `chat_id` (citizen entries) is never shown to officers of an anonymous report.
+    `read_at` is when an officer first saw a citizen entry (None: unread).
+    """
+
+    __tablename__ = "thread_entries"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
+    author = Column(String(10), nullable=False)
+    kind = Column(String(12), nullable=False)
+    text = Column(Text, nullable=False)
+    officer = Column(String(100), nullable=True)
+    chat_id = Column(String(100), nullable=True)
+    #: The outbox event that carries a question to the citizen (its Notification).
+    event_id = Column(String(32), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    read_at = Column(UTCDateTime, nullable=True)
+
+    report = relationship(Report, back_populates="thread")
+    attachments = relationship(
+        Attachment, order_by="Attachment.created_at", lazy="selectin", back_populates="thread_entry"
+    )
 
 
 class IdempotencyKey(Base):
@@ -194,38 +224,8 @@ class User(Base):
 
     __tablename__ = "users"
 
-    #: The thread entry (a citizen's answer) this file came with, if any.
-    thread_entry_id = Column(Integer, ForeignKey("thread_entries.id"), nullable=True, index=True)
     id = Column(Integer, primary_key=True)
     username = Column(String(100), nullable=False, unique=True)
-    thread_entry = relationship("ThreadEntry", back_populates="attachments")
-
-
-class ThreadEntry(Base):
-    """One message of a report's thread: an officer's question, the citizen's answer or info.
-
-    `chat_id` (citizen entries) is never shown to officers of an anonymous report.
-    `read_at` is when an officer first saw a citizen entry (None: unread).
-    """
-
-    __tablename__ = "thread_entries"
-
-    id = Column(Integer, primary_key=True)
-    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False, index=True)
-    author = Column(String(10), nullable=False)
-    kind = Column(String(12), nullable=False)
-    text = Column(Text, nullable=False)
-    officer = Column(String(100), nullable=True)
-    chat_id = Column(String(100), nullable=True)
-    #: The outbox event that carries a question to the citizen (its Notification).
-    event_id = Column(String(32), nullable=True)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-    read_at = Column(UTCDateTime, nullable=True)
-
-    report = relationship(Report, back_populates="thread")
-    attachments = relationship(
-        Attachment, order_by="Attachment.created_at", lazy="selectin", back_populates="thread_entry"
-    )
     password_hash = Column(String(255), nullable=False)
     role = Column(String(20), nullable=False)
     agency = Column(String(60), nullable=True)

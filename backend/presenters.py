@@ -150,7 +150,6 @@ def _in_thread(attachment: object) -> bool:
     return getattr(attachment, "thread_entry_id", None) is not None
 
 
-
 def lapor_out(report: Report | NewReport) -> LaporOut:
     """The report's SP4N-LAPOR! state; `sending` (mid-call) is shown as `pending`."""
     if isinstance(report, NewReport):

@@ -45,9 +45,7 @@ class BackendSettings(BaseSettings):
     verify_deadline_days: int = Field(default=3, env="VERIFY_DEADLINE_WORKING_DAYS")
     followup_deadline_days: int = Field(default=5, env="FOLLOWUP_DEADLINE_WORKING_DAYS")
     #: Working days the reporter has to answer an officer's question (then closed).
-    reporter_answer_days: int = Field(
-        default=10, env="REPORTER_ANSWER_WORKING_DAYS", ge=1, le=60
-    )
+    reporter_answer_days: int = Field(default=10, env="REPORTER_ANSWER_WORKING_DAYS", ge=1, le=60)
     #: A takeover with no message either way for this long is handed back to the bot.
     takeover_idle_minutes: int = Field(default=30, env="TAKEOVER_IDLE_MINUTES", ge=1, le=24 * 60)
     #: Tell the citizen the officer's username when a person takes the chat over.
