@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from lapor_common.logs import attach_request_id
+
 #: Timeouts for a conversation turn: the citizen must hear back within 5 seconds.
 DEFAULT_TIMEOUT = httpx.Timeout(4.0, connect=2.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=20)
@@ -175,6 +177,13 @@ class BackendClient:
             raise BackendUnavailable(f"{response.request.url.path}: not JSON") from exc
 
 
-def make_http_client(timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+def make_http_client(
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     """The shared HTTP client of the action server (one per process, closed at shutdown)."""
-    return httpx.AsyncClient(timeout=timeout, limits=DEFAULT_LIMITS)
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        limits=DEFAULT_LIMITS,
+        event_hooks={"request": [attach_request_id]},  # the turn's ID to the backend's logs
+    )

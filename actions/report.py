@@ -21,11 +21,11 @@ from actions.conversation import (
 )
 from actions.forms.asking import date_label
 from actions.forms.complaint_form import needed_slots
-from actions.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 from actions.metrics import get_metrics
 from actions.services import get_services
 from actions.submission import clear_draft
 from actions.validators.emergency import in_danger_now
+from lapor_common.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 
 #: Which slots a correction of each field clears.
 FIELD_SLOTS: dict[str, tuple[str, ...]] = {

@@ -26,6 +26,12 @@ from actions.metrics import get_metrics
 from actions.services import get_services
 from actions.settings import get_settings
 from actions.submission import submit_pending
+from lapor_common.logs import (
+    configure_logging,
+    new_request_id,
+    request_id_from_metadata,
+    request_id_var,
+)
 from lapor_common.metrics import METRICS_PATH, render
 
 logger = logging.getLogger(__name__)
@@ -80,6 +86,7 @@ def create_action_app(token: str | None = None) -> Sanic:
     app: Sanic = create_app("actions")
     settings = get_settings()
     install_auth(app, settings.actions_token if token is None else token)
+    install_request_ids(app)
     install_metrics(app)
 
     @app.after_server_start
@@ -109,6 +116,31 @@ def action_call(request: Request) -> Any:
     return request.json
 
 
+def request_id_of_call(call: Any) -> str | None:
+    """The gateway's request ID in the tracker's latest message (Rasa passes metadata on)."""
+    if not isinstance(call, dict):
+        return None
+    tracker = call.get("tracker")
+    latest = tracker.get("latest_message") if isinstance(tracker, dict) else None
+    metadata = latest.get("metadata") if isinstance(latest, dict) else None
+    return request_id_from_metadata(metadata if isinstance(metadata, dict) else None)
+
+
+def install_request_ids(app: Sanic) -> None:
+    """Every action call logs under the turn's request ID (a new one without it)."""
+
+    async def _adopt(request: Request) -> None:
+        if request.path != "/webhook" or request.method != "POST":
+            return
+        try:
+            request_id = request_id_of_call(action_call(request))
+        except (ValueError, zlib.error):
+            request_id = None
+        request_id_var.set(request_id or new_request_id())
+
+    app.register_middleware(_adopt, "request")
+
+
 def install_metrics(app: Sanic) -> None:
     """`GET /metrics`, and every action call counted (by name; fallbacks apart)."""
 
@@ -133,7 +165,7 @@ def install_metrics(app: Sanic) -> None:
 
 def main() -> None:
     """Serve the actions on ACTIONS_HOST:ACTIONS_PORT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("actions")
     settings = get_settings()
     if not settings.actions_token:
         raise SystemExit(

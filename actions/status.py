@@ -15,10 +15,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendUnavailable, ReportNotFound
 from actions.conversation import answer_text, entity_value, language_of, latest_text
-from actions.labels import STATUS_LABELS, label
 from actions.services import get_services
 from actions.validators.dates import format_date_en, format_date_id
-from backend.tracking import normalise_tracking_id
+from lapor_common.labels import STATUS_LABELS, label
+from lapor_common.tracking_ids import normalise_tracking_id
 
 MY_REPORTS_LIMIT = 5
 NO_NOTE = {"id": "belum ada catatan petugas", "en": "no officer note yet"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import multiprocessing
 import os
 import signal
@@ -18,6 +17,7 @@ from backend.console.accounts import CONSOLE_ROLES, AccountError, save_user, set
 from backend.db import make_engine, make_session_factory, session_scope
 from backend.migrate import upgrade
 from backend.settings import get_settings
+from lapor_common.logs import configure_logging
 
 
 def _migrate() -> None:
@@ -54,6 +54,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 def _serve_one(reuse_port: bool) -> None:
     settings = get_settings()
+    configure_logging("backend", settings.log_level.upper())
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit TCP_NODELAY; without it small responses wait ~40 ms
@@ -68,6 +69,7 @@ def _serve_one(reuse_port: bool) -> None:
         fd=sock.fileno(),
         ws="none",  # nothing here uses websockets; Rasa pins websockets 10
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through ours (JSON with LOG_FORMAT=json)
         access_log=False,
     )
 
@@ -122,7 +124,7 @@ def _lapor_institutions(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and run the chosen command."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("backend")
     parser = argparse.ArgumentParser(prog="python -m backend")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply database migrations")

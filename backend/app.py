@@ -14,6 +14,7 @@ from backend.api import (
     auth,
     complaints,
     conversations,
+    duplicates,
     health,
     notifications,
     open311,
@@ -26,6 +27,7 @@ from backend.lapor import api as lapor_api
 from backend.lapor.worker import LaporBridge, missing_credentials
 from backend.metrics import BackendMetrics, RequestMetricsMiddleware
 from backend.publisher import OutboxPublisher
+from backend.request_ids import RequestIdMiddleware
 from backend.settings import BackendSettings, get_settings
 from backend.state import AppState
 from backend.thread_jobs import ThreadJobs
@@ -48,7 +50,8 @@ def create_app(settings: BackendSettings | None = None, state: AppState | None =
     app.state.backend = state or AppState.from_settings(settings or get_settings())
     install_error_handlers(app)
     routers = (health, auth, complaints, threads, conversations, attachments, notifications)
-    for module in (*routers, open311, lapor_api):
+    # `duplicates` first: its /complaints/nearby must not be read as a tracking ID.
+    for module in (duplicates, *routers, open311, lapor_api):
         app.include_router(module.router)
     install_console(app)
     install_metrics(app)
@@ -123,6 +126,7 @@ def install_metrics(app: FastAPI) -> None:
     app.add_middleware(
         RequestMetricsMiddleware, metrics=metrics, routes=app.router.routes, state_of=current_state
     )
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the call has the ID
 
     @app.get(METRICS_PATH, include_in_schema=False)
     async def _metrics() -> Response:

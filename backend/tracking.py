@@ -1,8 +1,7 @@
-"""Tracking IDs such as `TNG-2026-000123`: formatting, parsing and allocation."""
+"""Allocating tracking IDs (`TNG-2026-000123`); their format is `lapor_common.tracking_ids`."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, column, func, select, text, update
@@ -11,11 +10,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import CTE
 
 from backend.models import TrackingCounter
+from lapor_common.tracking_ids import (
+    SEQUENCE_DIGITS,
+    format_tracking_id,
+    normalise_tracking_id,
+    tracking_id_stem,
+)
 
-SEQUENCE_DIGITS = 6
-# The year must start with 2, so an ID typed without its year ("TNG-000123") is not
-# read as year 0001.
-_LOOSE_ID = re.compile(r"^([A-Z]{2,6})(2\d{3})(\d{1,9})$")
+__all__ = [
+    "allocate_sequence",
+    "format_tracking_id",
+    "next_sequence_cte",
+    "normalise_tracking_id",
+    "tracking_id_sql",
+    "tracking_id_stem",
+]
 
 # Statements on the counter row of one prefix and year, built once so that SQLAlchemy
 # compiles them once.
@@ -33,16 +42,6 @@ _NEXT_SEQUENCE = text(
 ).columns(column("last_value", Integer))
 
 
-def tracking_id_stem(prefix: str, year: int) -> str:
-    """The part of the IDs of `prefix` and `year` before the sequence: `PREFIX-YYYY-`."""
-    return f"{prefix}-{year:04d}-"
-
-
-def format_tracking_id(prefix: str, year: int, sequence: int) -> str:
-    """Format `prefix`, `year` and `sequence` as `PREFIX-YYYY-NNNNNN`."""
-    return f"{tracking_id_stem(prefix, year)}{sequence:0{SEQUENCE_DIGITS}d}"
-
-
 def tracking_id_sql(stem: Any, sequence: Any) -> Any:
     """The SQL twin of `format_tracking_id`: `stem` and `sequence` padded to six digits.
 
@@ -50,22 +49,6 @@ def tracking_id_sql(stem: Any, sequence: Any) -> Any:
     """
     digits = cast(sequence, String)
     return stem + func.lpad(digits, func.greatest(func.length(digits), SEQUENCE_DIGITS), "0")
-
-
-def normalise_tracking_id(text: str) -> str | None:
-    """Turn what a citizen typed ("tng2026000123", "TNG-2026-123") into the canonical ID.
-
-    Returns None when the text is not a tracking ID.
-    """
-    compact = re.sub(r"[\s\-_./]", "", text.strip()).upper()
-    match = _LOOSE_ID.match(compact)
-    if not match:
-        return None
-    prefix, year, sequence = match.groups()
-    number = int(sequence)
-    if number == 0 or len(str(number)) > SEQUENCE_DIGITS:
-        return None
-    return format_tracking_id(prefix, int(year), number)
 
 
 def next_sequence_cte(name: str) -> CTE:

@@ -11,6 +11,7 @@ import uvicorn
 from bot.app import create_app
 from bot.notifier.worker import run_notifier
 from bot.settings import get_settings
+from lapor_common.logs import configure_logging
 
 
 def main() -> None:
@@ -25,7 +26,7 @@ def main() -> None:
         "is false, the notifier; notifier: status updates only",
     )
     role = parser.parse_args().role
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging("gateway")
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
@@ -37,6 +38,7 @@ def main() -> None:
         host=settings.gateway_host,
         port=settings.gateway_port,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through ours (JSON with LOG_FORMAT=json)
         access_log=False,
     )
 

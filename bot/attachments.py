@@ -6,6 +6,8 @@ import logging
 
 import httpx
 
+from lapor_common.logs import attach_request_id
+
 logger = logging.getLogger(__name__)
 
 
@@ -69,4 +71,5 @@ def backend_http_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(30.0, connect=3.0),
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        event_hooks={"request": [attach_request_id]},
     )

@@ -20,6 +20,7 @@ from bot.rasa import BotReply, RasaClient, RasaUnavailableError
 from bot.reachability import ReachabilityRegistry
 from bot.replies import ReplyCatalogue
 from bot.shared_state import SharedState
+from lapor_common.logs import METADATA_KEY, new_request_id, request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,12 @@ class InboundMessage:
         return f"{self.channel}:{self.chat_id}"
 
     def rasa_metadata(self) -> dict[str, Any]:
-        """Metadata for Rasa: the channel's extras plus channel and chat ID."""
-        return {**self.metadata, "channel": self.channel, "chat_id": self.chat_id}
+        """Metadata for Rasa: the channel's extras, channel, chat ID and the turn's request ID."""
+        metadata = {**self.metadata, "channel": self.channel, "chat_id": self.chat_id}
+        request_id = request_id_var.get()
+        if request_id:
+            metadata[METADATA_KEY] = request_id
+        return metadata
 
 
 class Outbox(Protocol):
@@ -74,7 +79,18 @@ class ConversationRelay:
         self._apology_interval = apology_interval_seconds
 
     async def relay(self, message: InboundMessage, outbox: Outbox) -> list[BotReply]:
-        """One turn: the message to Rasa, the replies to the citizen; returns the replies."""
+        """One turn: the message to Rasa, the replies to the citizen; returns the replies.
+
+        The turn gets a request ID, sent to Rasa in the metadata: the action server and
+        the backend log it too.
+        """
+        token = request_id_var.set(new_request_id())
+        try:
+            return await self._relay(message, outbox)
+        finally:
+            request_id_var.reset(token)
+
+    async def _relay(self, message: InboundMessage, outbox: Outbox) -> list[BotReply]:
         started = time.perf_counter()
         await self._reachability.mark_reachable(message.sender_id)
         try:

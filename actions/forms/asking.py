@@ -20,8 +20,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import language_of
-from actions.labels import PRIVACY_LABELS, label
 from actions.validators.dates import format_date_en, format_date_id
+from lapor_common.labels import PRIVACY_LABELS, label
 
 SUGGESTIONS = "suggestions"
 #: The yes/no question confirming each kind of suggestion.

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from actions.labels import STATUS_LABELS, label
-from bot.delivery import Notification
-from bot.notifier.events import RECEIPT, ReportEvent
+from bot.delivery import QUESTION_TEMPLATE, Notification
+from bot.notifier.events import (
+    OFFICER_MESSAGE,
+    QUESTION,
+    RECEIPT,
+    RELEASED,
+    TAKEOVER,
+    ReportEvent,
+)
 from bot.replies import ReplyCatalogue
+from lapor_common.labels import STATUS_LABELS, label
 
 #: What happens next, by the new status.
 NEXT_STEPS = {
@@ -26,6 +33,8 @@ def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notif
     buttons); a receipt gives the tracking ID of a report that was kept while the
     backend was down. WhatsApp's template gets the same three facts as parameters.
     """
+    if event.type in (QUESTION, TAKEOVER, OFFICER_MESSAGE, RELEASED):
+        return compose_conversation(event, language, replies)
     status_label = label(STATUS_LABELS, event.status, language)
     if event.type == RECEIPT:
         text = replies.text("utter_gateway_receipt", language, tracking_id=event.tracking_id)
@@ -54,3 +63,41 @@ def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notif
         buttons=replies.buttons(next_name, language, tracking_id=event.tracking_id),
         language=language,
     )
+
+
+def compose_conversation(
+    event: ReportEvent, language: str, replies: ReplyCatalogue
+) -> Notification:
+    """An officer's question, or a takeover's start, message or end, in `language`.
+
+    A question names the report and says to just reply here (and how to send a photo);
+    on WhatsApp outside the window it goes as the question template (tracking ID and
+    question as parameters), which invites a reply. A takeover's messages are free text
+    only: the citizen has just written, so the window is open (else they fail, named).
+    """
+    if event.type == QUESTION:
+        question = event.text or ""
+        return Notification(
+            chat_id=event.chat_id,
+            text=replies.text(
+                "utter_gateway_question",
+                language,
+                tracking_id=event.tracking_id,
+                question=question,
+            ),
+            template_params=(event.tracking_id, question or "-"),
+            language=language,
+            template=QUESTION_TEMPLATE,
+        )
+    if event.type == TAKEOVER:
+        text = (
+            replies.text("utter_gateway_takeover_named", language, agent_name=event.agent_name)
+            if event.agent_name
+            else replies.text("utter_gateway_takeover", language)
+        )
+    elif event.type == RELEASED:
+        name = "utter_gateway_released_idle" if event.reason == "idle" else "utter_gateway_released"
+        text = replies.text(name, language)
+    else:
+        text = event.text or ""
+    return Notification(chat_id=event.chat_id, text=text, language=language, template="")

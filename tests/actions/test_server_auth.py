@@ -15,8 +15,11 @@ import pytest
 from rasa.utils.endpoints import read_endpoint_config
 from sanic import Sanic
 
+from actions.backend_client import make_http_client
 from actions.metrics import ActionMetrics, use_metrics
 from actions.server import authorised, create_action_app
+from actions.services import Services
+from lapor_common.logs import attach_request_id, request_id_var
 from scripts.rasa_endpoints import write_endpoints
 from tests.actions.conftest import DOMAIN, FakeBackend, make_tracker
 
@@ -123,3 +126,33 @@ def test_the_endpoints_rasa_reads_send_the_secret(
         endpoint = read_endpoint_config(str(path), "action_endpoint")
         assert endpoint is not None
         assert endpoint.headers == {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def test_the_turns_request_id_goes_on_to_the_backend(
+    app_client: httpx.AsyncClient, fake_backend: FakeBackend, services: Services
+) -> None:
+    # The fixture's client is a plain one; the server's own has the hook (below).
+    services.http.event_hooks["request"].append(attach_request_id)
+    call = my_reports_call("telegram:999")
+    call["tracker"]["latest_message"]["metadata"] = {"request_id": "turn-0042"}  # type: ignore[index]
+    response = await app_client.post(
+        "/webhook", json=call, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status_code == 200
+    assert [r.headers.get("X-Request-ID") for r in fake_backend.requests] == ["turn-0042"]
+
+
+async def test_the_action_servers_client_sends_the_request_id() -> None:
+    seen: list[str | None] = []
+
+    def backend(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("X-Request-ID"))
+        return httpx.Response(204)
+
+    async with make_http_client(transport=httpx.MockTransport(backend)) as http:
+        token = request_id_var.set("turn-0043")
+        try:
+            await http.get("http://backend.test/health")
+        finally:
+            request_id_var.reset(token)
+    assert seen == ["turn-0043"]

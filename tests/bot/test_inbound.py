@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from telegram import Message, Update, User
 
-from backend.tracking import normalise_tracking_id
 from bot.telegram.inbound import (
     MediaFile,
     check_status_text,
@@ -18,6 +17,7 @@ from bot.telegram.inbound import (
     media_of,
     user_metadata,
 )
+from lapor_common.tracking_ids import normalise_tracking_id
 
 CHECK_STATUS = "/check_status"
 

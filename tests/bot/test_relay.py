@@ -115,13 +115,14 @@ async def test_replies_are_forwarded_in_order(harness: Harness) -> None:
 
 async def test_rasa_gets_the_namespaced_sender_and_channel_metadata(harness: Harness) -> None:
     await harness.relay.relay(message("halo", display_name="Siti"), harness.outbox)
-    assert harness.rasa.requests == [
-        {
-            "sender": "telegram:42",
-            "message": "halo",
-            "metadata": {"display_name": "Siti", "channel": "telegram", "chat_id": "42"},
-        }
-    ]
+    (sent,) = harness.rasa.requests
+    request_id = sent["metadata"].pop("request_id")  # the turn's, for every service's logs
+    assert len(request_id) == 16
+    assert sent == {
+        "sender": "telegram:42",
+        "message": "halo",
+        "metadata": {"display_name": "Siti", "channel": "telegram", "chat_id": "42"},
+    }
 
 
 async def test_rasa_failure_apologises_once_per_interval(harness: Harness) -> None:

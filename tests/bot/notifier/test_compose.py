@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from actions.labels import STATUS_LABELS
 from bot.notifier.compose import compose
 from bot.notifier.events import RECEIPT, STATUS_CHANGED, ReportEvent
 from bot.replies import ReplyCatalogue
+from lapor_common.labels import STATUS_LABELS
 
 TRACKING_ID = "TNG-2026-000123"
 NOTE = "Sudah ditambal"
