@@ -12,6 +12,9 @@ from typing import Protocol
 
 from bot.rasa import Button
 
+#: Stands for the channel's question template (WHATSAPP_QUESTION_TEMPLATE_NAME).
+QUESTION_TEMPLATE = "question"
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -24,6 +27,9 @@ class Notification:
             WhatsApp outside the 24-hour customer-service window.
         buttons: Quick answers offered with the message.
         language: "id" or "en".
+        template: Which approved template stands in outside WhatsApp's window: None
+            the status template, "question" the question template, "" none (the
+            message is free text only and fails, named, outside the window).
     """
 
     chat_id: str
@@ -31,6 +37,7 @@ class Notification:
     template_params: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     language: str = "id"
+    template: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ from bot.notifier.store import DeliveryStore
 from bot.rasa import RasaClient, rasa_http_client
 from bot.ratelimit import MemorySlotStore, RateLimiter, RedisSlotStore, SlotStore
 from bot.reachability import ReachabilityRegistry
-from bot.relay import ConversationRelay
 from bot.replies import ReplyCatalogue
 from bot.sendwindow import MemorySendLog, RedisSendLog, SendLog, SendWindow
 from bot.settings import GatewaySettings, TelegramMode, as_environment
 from bot.shared_state import MemoryState, RedisState, SharedState
+from bot.takeover import TakeoverBackend, TakeoverRelay, load_active
 from bot.telegram.channel import TelegramChannel
 from bot.whatsapp.channel import WhatsAppChannel
 from bot.whatsapp.envelope import StatusUpdate
@@ -51,7 +51,7 @@ class Gateway:
     state: SharedState
     limiter: RateLimiter
     reachability: ReachabilityRegistry
-    relay: ConversationRelay
+    relay: TakeoverRelay
     uploader: AttachmentUploader
     http_clients: tuple[httpx.AsyncClient, ...]
     telegram: TelegramChannel | None = None
@@ -85,13 +85,16 @@ class Gateway:
         reachability = ReachabilityRegistry(state)
         rasa_http = rasa_http_client(settings.rasa_timeout_seconds)
         backend_http = backend_http_client()
-        relay = ConversationRelay(
+        relay = TakeoverRelay(
             RasaClient(rasa_http, settings.effective_rasa_url),
             ReplyCatalogue.from_domain(),
             state,
             reachability,
             settings.apology_interval_seconds,
             metrics,
+            backend=TakeoverBackend(
+                backend_http, settings.effective_backend_url, settings.backend_api_token
+            ),
         )
         uploader = AttachmentUploader(
             backend_http, settings.effective_backend_url, settings.backend_api_token
@@ -176,6 +179,7 @@ class Gateway:
             settings.notifier_concurrency,
             settings.notifier_interrupted_seconds,
             self.metrics,
+            takeovers=self.relay.marks,
         )
 
     async def refresh_metrics(self) -> None:
@@ -199,6 +203,10 @@ class Gateway:
             serve: Take updates from the platforms (webhook or polling). False for the
                 notifier's own process, which only sends.
         """
+        if serve:  # a restart keeps routing held chats to the person
+            held = await load_active(self.relay.takeovers, self.relay.marks)
+            if held:
+                logger.info("%s conversations held by a person", held)
         if self.telegram is None:
             logger.warning(
                 "Telegram is off: set TELEGRAM_BOT_TOKEN (polling) and TELEGRAM_WEBHOOK_URL "

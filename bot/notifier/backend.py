@@ -1,8 +1,13 @@
-"""Telling the backend how each notification went (shown with the report to officers)."""
+"""Telling the backend how each notification went (shown with the report to officers).
+
+A takeover's messages (no report of their own) go to the conversation instead:
+`PUT /api/v1/conversations/{conversation_id}/deliveries/{event_id}`.
+"""
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import httpx
 
@@ -27,7 +32,13 @@ class DeliveryReporter:
         reason: str | None = None,
     ) -> bool:
         """Record the state; False (logged) when the backend did not take it."""
-        url = f"{self._base}/api/v1/complaints/{event.tracking_id}/notifications/{event.event_id}"
+        if event.is_conversation or not event.tracking_id:
+            conversation = quote(event.sender_id or "", safe="")
+            url = f"{self._base}/api/v1/conversations/{conversation}/deliveries/{event.event_id}"
+        else:
+            url = (
+                f"{self._base}/api/v1/complaints/{event.tracking_id}/notifications/{event.event_id}"
+            )
         body = {
             "channel": event.channel,
             "state": state,

@@ -17,11 +17,12 @@ from bot.notifier import store as states
 from bot.notifier.backend import DeliveryReporter
 from bot.notifier.compose import compose
 from bot.notifier.conversation_log import ConversationLog, ConversationLogError
-from bot.notifier.events import ReportEvent
+from bot.notifier.events import OFFICER_MESSAGE, QUESTION, RELEASED, TAKEOVER, ReportEvent
 from bot.notifier.sources import Delivery, EventSource
 from bot.notifier.store import DeliveryStore
 from bot.privacy import mask
 from bot.replies import ReplyCatalogue
+from bot.takeover import TakeoverMarks
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,10 @@ class Notifier:
         concurrency: int = 16,
         interrupted_after_seconds: float = 60.0,
         metrics: GatewayMetrics | None = None,
+        takeovers: TakeoverMarks | None = None,
     ) -> None:
         self._metrics = metrics or GatewayMetrics()
+        self._takeovers = takeovers
         self._source = source
         self._senders = senders
         self._store = store
@@ -192,14 +195,20 @@ class Notifier:
                 event, "failed", reason="interrupted while sending; not sent again"
             )
             return True
+        await self._mark_takeover(event)
+        # A question or a person's message is no status update: it goes even when the
+        # chat turned status updates off.
+        opted_out = event.is_status_update and not event.notifications_enabled
+        # Receipts of a takeover's messages go to the conversation (no tracking ID).
+        record_id = "" if event.is_conversation else event.tracking_id
         sender = self._senders.get(event.channel)
-        if sender is None or not event.notifications_enabled:
+        if sender is None or opted_out:
             state, reason = (
                 ("skipped", "the citizen turned notifications off")
                 if sender is not None
                 else ("failed", f"no {event.channel or 'known'} channel on this gateway")
             )
-            if await self._store.claim(event.event_id, event.sender_id, event.tracking_id):
+            if await self._store.claim(event.event_id, event.sender_id, record_id):
                 await self._store.finish(event.event_id, state, failure=reason)
                 self._metrics.notified(event.channel, state)
                 await self._reporter.report(event, state, reason=reason)
@@ -208,7 +217,7 @@ class Notifier:
         notification = compose(event, language, self._replies)
         await sender.pace()
         try:
-            claimed = await self._store.claim(event.event_id, event.sender_id, event.tracking_id)
+            claimed = await self._store.claim(event.event_id, event.sender_id, record_id)
         except BaseException:
             await sender.release()
             raise
@@ -224,8 +233,13 @@ class Notifier:
                 event.sender_id,
                 notification.text,
                 event.event_id,
-                tracking_id=event.tracking_id if event.language else None,
+                tracking_id=event.tracking_id
+                if event.language and not event.is_conversation
+                else None,
+                by_person=event.type == OFFICER_MESSAGE,
             )
+            if event.type == QUESTION:  # the citizen's next messages are the answer
+                await self._log.expect_answer(event.sender_id, event.tracking_id)
             return True
         if result.permanent:
             await self._store.finish(event.event_id, states.FAILED, failure=result.failure)
@@ -237,8 +251,20 @@ class Notifier:
         logger.warning("event %s will be retried: %s", event.event_id, result.failure)
         return False
 
+    async def _mark_takeover(self, event: ReportEvent) -> None:
+        """A takeover routes the chat's messages to the person, a release back to Rasa
+        (before the citizen is told, so that their reply already goes the right way)."""
+        if self._takeovers is None or event.sender_id is None:
+            return
+        if event.type == TAKEOVER:
+            await self._takeovers.mark(event.sender_id)
+        elif event.type == RELEASED:
+            await self._takeovers.clear(event.sender_id)
+
     async def _language_from_rasa(self, event: ReportEvent) -> str:
         """For reports filed before the language was kept: ask the conversation."""
+        if event.is_conversation or not event.tracking_id:
+            return "id"
         try:
             return await self._log.open_update(event.sender_id or "", event.tracking_id)
         except ConversationLogError as exc:

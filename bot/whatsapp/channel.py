@@ -135,6 +135,7 @@ class WhatsAppChannel:
             Rate(settings.notification_rate, burst=1),
             dt.timedelta(seconds=settings.window_margin_seconds),
             clock,
+            question_template_name=settings.question_template_name,
         )
         handlers = WhatsAppHandlers(
             relay,

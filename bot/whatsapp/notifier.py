@@ -14,7 +14,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.delivery import DeliveryResult, Notification
+from bot.delivery import QUESTION_TEMPLATE, DeliveryResult, Notification
 from bot.privacy import mask
 from bot.rasa import BotReply
 from bot.ratelimit import Rate, RateLimiter
@@ -35,6 +35,15 @@ from bot.whatsapp.store import WhatsAppStore
 from bot.whatsapp.window import Clock, utcnow, within_window
 
 logger = logging.getLogger(__name__)
+
+
+def _outside_window() -> DeliveryResult:
+    return DeliveryResult(
+        accepted=False,
+        failure="outside WhatsApp's 24-hour window (free text only)",
+        permanent=True,
+    )
+
 
 #: The rate-limit key of status updates (their budget within `whatsapp:all`).
 NOTIFY_RATE_KEY = "whatsapp:notify"
@@ -57,8 +66,10 @@ class WhatsAppNotifier:
         rate: Rate,
         window_margin: dt.timedelta = dt.timedelta(minutes=5),
         clock: Clock = utcnow,
+        question_template_name: str = "pertanyaan_laporan",
     ) -> None:
         self._sender = sender
+        self._question_template = question_template_name
         self._composer = composer
         self._store = store
         self._reachability = reachability
@@ -96,11 +107,16 @@ class WhatsAppNotifier:
             try:
                 return await self._send_free_form(notification)
             except ReengagementRequiredError:
+                if notification.template == "":
+                    return _outside_window()
                 logger.info("window of %s closed: sending the template", mask(wa_id))
                 await self.pace()
             except GraphAPIError as exc:
                 return await self._failed(wa_id, exc)
-        return await self.send_template(wa_id, notification.template_params)
+        if notification.template == "":  # a person's message: no template stands in
+            return _outside_window()
+        name = self._question_template if notification.template == QUESTION_TEMPLATE else None
+        return await self.send_template(wa_id, notification.template_params, name)
 
     async def _send_free_form(self, notification: Notification) -> DeliveryResult:
         reply = BotReply(text=notification.text, buttons=notification.buttons)
@@ -109,7 +125,13 @@ class WhatsAppNotifier:
         for n, message in enumerate(messages):
             if n:  # the first part had its slot from pace()
                 await self.pace()
-            fallback = notification.template_params if first is None else None
+            # A late refusal (a status webhook) falls back on the status template: only
+            # status updates carry its parameters.
+            fallback = (
+                notification.template_params
+                if first is None and notification.template is None
+                else None
+            )
             try:
                 wamid = await self._sender.send(
                     notification.chat_id, message, "notification", fallback
@@ -128,9 +150,11 @@ class WhatsAppNotifier:
             return DeliveryResult(accepted=False, failure="nothing to send", permanent=True)
         return DeliveryResult(accepted=True, message_id=first)
 
-    async def send_template(self, wa_id: str, params: tuple[str, ...]) -> DeliveryResult:
-        """Send the approved status template with `params` as its body parameters."""
-        message = template_message(self._template_name, self._template_language, params)
+    async def send_template(
+        self, wa_id: str, params: tuple[str, ...], name: str | None = None
+    ) -> DeliveryResult:
+        """Send an approved template (the status template unless `name`) with `params`."""
+        message = template_message(name or self._template_name, self._template_language, params)
         try:
             wamid = await self._sender.send(wa_id, message, "template")
         except GraphAPIError as exc:

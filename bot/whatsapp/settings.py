@@ -27,6 +27,9 @@ class WhatsAppSettings(BaseSettings):
     api_base_url: str = Field(default=DEFAULT_API_BASE_URL, env="WHATSAPP_API_BASE_URL")
     template_name: str = Field(default="status_laporan", env="WHATSAPP_TEMPLATE_NAME")
     template_language: str = Field(default="id", env="WHATSAPP_TEMPLATE_LANGUAGE")
+    question_template_name: str = Field(
+        default="pertanyaan_laporan", env="WHATSAPP_QUESTION_TEMPLATE_NAME"
+    )
     messages_per_second: float = Field(default=80.0, env="WHATSAPP_MESSAGES_PER_SECOND", gt=0)
     max_media_bytes: int = Field(default=20 * 1024 * 1024, env="WHATSAPP_MAX_MEDIA_BYTES", gt=0)
     timeout_seconds: float = Field(default=15.0, env="WHATSAPP_TIMEOUT_SECONDS", gt=0)

@@ -52,7 +52,14 @@ def test_every_field_is_read() -> None:
 def test_the_type_constants_are_the_backend_names() -> None:
     assert STATUS_CHANGED == "complaint.status_changed"
     assert RECEIPT == "complaint.receipt"
-    assert {STATUS_CHANGED, RECEIPT} == NOTIFIED_TYPES
+    assert {
+        STATUS_CHANGED,
+        RECEIPT,
+        "complaint.question",
+        "conversation.takeover",
+        "conversation.message",
+        "conversation.released",
+    } == NOTIFIED_TYPES
 
 
 @pytest.mark.parametrize("field", ["event_id", "type", "tracking_id", "status"])
