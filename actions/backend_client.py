@@ -134,6 +134,32 @@ class BackendClient:
             raise OwnReport(tracking_id)
         return self._json(response)
 
+    async def add_to_thread(
+        self, tracking_id: str, chat_id: str, text: str, attachments: list[str], kind: str
+    ) -> dict[str, Any]:
+        """The citizen's answer or added information (`kind` "answer" | "info") on a
+        report's thread. `ComplaintRejected` 403: not the reporter's chat; 409: the
+        report is closed; 422: nothing usable (an attachment already used)."""
+        body = {"chat_id": chat_id, "text": text, "attachments": attachments, "kind": kind}
+        response = await self._send(
+            "POST",
+            f"/api/v1/complaints/{tracking_id}/thread",
+            json=body,
+            about_the_report=frozenset({403}),
+        )
+        return self._json(response)
+
+    async def reports_waiting_for_answer(self, chat_id: str) -> list[dict[str, Any]]:
+        """The chat's reports with an officer's question still open, newest first."""
+        params: dict[str, str | int] = {
+            "reporter_chat_id": chat_id,
+            "waiting_for_reporter": "true",
+            "per_page": 10,
+        }
+        response = await self._send("GET", "/api/v1/complaints", params=params)
+        items: list[dict[str, Any]] = self._json(response)["items"]
+        return items
+
     async def _send(
         self,
         method: str,
