@@ -102,7 +102,7 @@ class TakeoverBackend:
         if response.status_code != 200:
             raise TakeoverUnavailableError(f"HTTP {response.status_code}")
         data: Any = response.json()
-        items = data.get("items") if isinstance(data, dict) else data
+        items = (data.get("takeovers") or data.get("items")) if isinstance(data, dict) else data
         return [
             str(item["conversation_id"])
             for item in items or []

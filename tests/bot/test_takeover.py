@@ -43,7 +43,7 @@ class Peers:
         if self.down:
             raise httpx.ConnectError("refused", request=request)
         if request.url.path == "/api/v1/takeovers/active":
-            return httpx.Response(200, json={"items": self.active})
+            return httpx.Response(200, json={"takeovers": self.active})
         return httpx.Response(self.inbound_status, json={"id": 1})
 
     def sent_to(self, host: str) -> list[httpx.Request]:
