@@ -67,8 +67,9 @@ def nearby_query(slots: dict[str, Any]) -> dict[str, str | int | float] | None:
 def location_of(slots: dict[str, Any]) -> dict[str, Any]:
     """The draft's place as the backend takes it (`text`, `kecamatan`, `desa`, pin)."""
     location: dict[str, Any] = {}
-    if slots.get("complaint_location"):
-        location["text"] = str(slots["complaint_location"])[:500]
+    pinned = slots.get("complaint_latitude") is not None
+    if slots.get("complaint_location") and not (pinned and _is_pin_text(slots)):
+        location["text"] = str(slots["complaint_location"])[:500]  # a pin's is only numbers
     for key, slot in (("kecamatan", "complaint_kecamatan"), ("desa", "complaint_desa")):
         if slots.get(slot):
             location[key] = str(slots[slot])
@@ -76,6 +77,12 @@ def location_of(slots: dict[str, Any]) -> dict[str, Any]:
         location["latitude"] = float(slots["complaint_latitude"])
         location["longitude"] = float(slots["complaint_longitude"])
     return location
+
+
+def _is_pin_text(slots: dict[str, Any]) -> bool:
+    """Whether the place's text is only the pin's coordinates ("-6.200000, 106.450000")."""
+    text = str(slots.get("complaint_location") or "")
+    return text == f"{slots['complaint_latitude']:.6f}, {slots['complaint_longitude']:.6f}"
 
 
 def follow_body(slots: dict[str, Any], sender_id: str, meta: dict[str, Any]) -> dict[str, Any]:

@@ -384,8 +384,7 @@ async def test_choosing_a_report_follows_it_and_files_nothing(
         "language": "id",
         "description": DESCRIPTION,
         "attachments": ["att-1"],
-        "location": {
-            "text": "-6.200000, 106.450000",
+        "location": {  # no text: a pin's is only its coordinates
             "kecamatan": "Balaraja",
             "latitude": -6.2,
             "longitude": 106.45,
