@@ -432,3 +432,13 @@ def release_idle(session: Session, idle_minutes: int, now: dt.datetime | None = 
         released.append(takeover.conversation_id)
     session.commit()
     return released
+
+
+def with_takeover_messages(
+    entries: Sequence[Any], messages: Sequence[TakeoverMessage]
+) -> list[Any]:
+    """Transcript entries (with `.at`) and takeover messages merged in time order."""
+    merged: list[tuple[dt.datetime, int, Any]] = [(e.at, 0, e) for e in entries]
+    merged += [(m.created_at, 1, m) for m in messages]
+    merged.sort(key=lambda row: (row[0], row[1]))
+    return [row[2] for row in merged]

@@ -290,6 +290,22 @@ def mark_read(report: Report, now: dt.datetime | None = None) -> int:
     return count
 
 
+def unread_report_ids(session: Session, report_ids: Sequence[int]) -> set[int]:
+    """Which of `report_ids` have citizen entries no officer has read yet."""
+    if not report_ids:
+        return set()
+    rows = session.execute(
+        select(ThreadEntry.report_id)
+        .where(
+            ThreadEntry.report_id.in_(list(report_ids)),
+            ThreadEntry.author == CITIZEN,
+            ThreadEntry.read_at.is_(None),
+        )
+        .distinct()
+    ).scalars()
+    return set(rows)
+
+
 #: Who closes the reports whose question went unanswered (history actor).
 DEADLINE_ACTOR: Final = Principal(role=Role.SERVICE, name="sistem")
 

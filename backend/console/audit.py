@@ -26,6 +26,11 @@ USER_DISABLED = "user_disabled"
 USER_ENABLED = "user_enabled"
 USER_UNLOCKED = "user_unlocked"
 LAPOR_RESOLVE = "lapor_resolve"
+THREAD_QUESTION = "thread_question"
+THREAD_READ = "thread_read"
+TAKEOVER = "takeover"
+TAKEOVER_MESSAGE = "takeover_message"
+TAKEOVER_RELEASE = "takeover_release"
 
 ACTIONS = (
     LOGIN,
@@ -40,6 +45,11 @@ ACTIONS = (
     USER_ENABLED,
     USER_UNLOCKED,
     LAPOR_RESOLVE,
+    THREAD_QUESTION,
+    THREAD_READ,
+    TAKEOVER,
+    TAKEOVER_MESSAGE,
+    TAKEOVER_RELEASE,
 )
 
 

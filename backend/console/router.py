@@ -13,6 +13,7 @@ from backend.console import (
     routes_conversations,
     routes_dashboard,
     routes_reports,
+    routes_threads,
 )
 from backend.console.web import PREFIX, install_console_errors
 
@@ -23,6 +24,7 @@ def install_console(app: FastAPI) -> None:
     """Serve the console under `/admin` (call after the API's error handlers)."""
     for module in (
         routes_auth,
+        routes_threads,
         routes_reports,
         routes_conversations,
         routes_dashboard,

@@ -27,6 +27,7 @@ from backend.console.transcript import EntryKind, transcript
 from backend.console.web import PREFIX, Viewer, case_worker, parse_day, render, start_of_day
 from backend.errors import NotFoundError
 from backend.state import AppState
+from backend.takeovers import active_takeover, may_take_over, messages_after, with_takeover_messages
 
 router = APIRouter(prefix=f"{PREFIX}/conversations", include_in_schema=False)
 PER_PAGE = 30
@@ -157,6 +158,19 @@ def conversation_page(
     state: AppState = Depends(app_state),
 ) -> Response:
     """One conversation as a chat transcript, with what the bot understood and did."""
+    return conversation_view(request, conversation_id, bool(reveal), user, db, state)
+
+
+def conversation_view(
+    request: Request,
+    conversation_id: int,
+    reveal: bool,
+    user: Viewer,
+    db: Session,
+    state: AppState,
+    error: str | None = None,
+) -> Response:
+    """The conversation page; `error` explains a refused takeover action."""
     refresh_index(state)
     item = _conversation(db, conversation_id, user)
     shown = user.sees_personal_data(bool(reveal))
@@ -178,11 +192,17 @@ def conversation_page(
         item=item,
         who=_who(item, shown),
         sender=item.sender_id if shown else mask_chat_id(item.sender_id),
-        entries=transcript(state.tracker_engine, item),
+        entries=with_takeover_messages(
+            transcript(state.tracker_engine, item), messages_after(db, item.sender_id)
+        ),
         redact=redact,
         may_reveal=not shown,
         Kind=EntryKind,
         timezone=state.policy.timezone,
+        takeover=active_takeover(db, item.sender_id),
+        may_take_over=may_take_over(db, item.sender_id, user.principal),
+        error=error,
+        status_code=409 if error else 200,
     )
 
 

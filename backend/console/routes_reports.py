@@ -15,6 +15,7 @@ from backend.auth import Role
 from backend.complaints import ListFilters, get_complaint, list_complaints
 from backend.complaints import change_status as change_report_status
 from backend.console import audit, i18n
+from backend.console.masking import redact_text, unchanged
 from backend.console.report_views import deadline_badge, has_identity, map_link, reporter_view
 from backend.console.web import (
     PREFIX,
@@ -30,9 +31,10 @@ from backend.db import utcnow
 from backend.errors import ConflictError, NotFoundError
 from backend.lapor.review import ACTIONABLE, resolve_forward
 from backend.models import ConversationReport, Report
-from backend.presenters import lapor_out
+from backend.presenters import lapor_out, thread_out
 from backend.schemas import Channel
 from backend.state import AppState
+from backend.threads import FINISHED_STATUSES, mark_read, may_ask, unread_report_ids
 from backend.workflow import Status, allowed_next
 
 router = APIRouter(prefix=f"{PREFIX}/reports", include_in_schema=False)
@@ -55,6 +57,7 @@ def report_list(
     agency: str | None = Query(None, max_length=60),
     channel: str | None = Query(None, max_length=20),
     overdue: str | None = Query(None, max_length=3),
+    unread: str | None = Query(None, max_length=3),
     date_from: str | None = Query(None, max_length=10),
     date_to: str | None = Query(None, max_length=10),
     page: int = Query(1, ge=1, le=100_000),
@@ -70,6 +73,7 @@ def report_list(
         agency=(agency or None) if user.role is Role.ADMIN else user.agency,
         channel=channel or None,
         overdue=True if overdue == "1" else None,
+        unread_answers=unread == "1",
         created_from=parse_day(date_from),
         created_to=parse_day(date_to),
     )
@@ -86,6 +90,7 @@ def report_list(
             "agency": agency,
             "channel": channel,
             "overdue": overdue,
+            "unread": unread,
             "date_from": date_from,
             "date_to": date_to,
         }.items()
@@ -96,6 +101,7 @@ def report_list(
         "reports.html",
         user,
         rows=[(r, deadline_badge(r, today)) for r in reports],
+        unread_ids=unread_report_ids(db, [r.id for r in reports]),
         total=total,
         page=page,
         pages=max(1, ceil(total / PER_PAGE)),
@@ -114,13 +120,22 @@ def report_page(
     tracking_id: str,
     reveal: int = Query(0, ge=0, le=1),
     saved: int = Query(0, ge=0, le=1),
+    asked: int = Query(0, ge=0, le=1),
     user: Viewer = Depends(case_worker),
     db: Session = Depends(db_session),
     state: AppState = Depends(app_state),
 ) -> Response:
-    """One report: details, history, attachments, notifications and the status form."""
+    """One report: details, thread, history, attachments, notifications and the forms."""
     report = get_complaint(db, tracking_id, user.principal)
-    return _report_page(request, user, db, state, report, reveal=bool(reveal), saved=bool(saved))
+    read = mark_read(report)
+    if read:  # opening the page is reading the citizen's answers
+        audit.record(
+            db, user.actor, audit.THREAD_READ, "report", report.tracking_id, {"entries": read}
+        )
+        db.commit()
+    return _report_page(
+        request, user, db, state, report, reveal=bool(reveal), saved=bool(saved), asked=bool(asked)
+    )
 
 
 def _report_page(
@@ -133,6 +148,7 @@ def _report_page(
     reveal: bool = False,
     saved: bool = False,
     error: str | None = None,
+    asked: bool = False,
 ) -> Response:
     may_see_identity = user.principal.may_see_reporter(report.privacy)
     masked = not user.sees_personal_data(reveal)
@@ -166,6 +182,11 @@ def _report_page(
         conversation_id=_source_conversation(db, report.tracking_id),
         lapor=lapor_out(report),
         lapor_actionable=bool(report.lapor_forward and report.lapor_forward.state in ACTIONABLE),
+        thread=thread_out(report),
+        asked=asked,
+        may_ask=may_ask(report, user.principal) and report.status not in FINISHED_STATUSES,
+        thread_redact=redact_text if masked or not may_see_identity else unchanged,
+        answer_days=state.settings.reporter_answer_days,
     )
 
 

@@ -15,6 +15,7 @@ from backend.models import User
 from tests.backend.conftest import add_user, create_report
 from tests.backend.console_client import browser, logged_in, page_csrf
 from tests.backend.test_api_attachments import PNG, upload
+from tests.backend.test_api_takeovers import link
 
 PASSWORD = "sandi-rahasia-123"
 ROLES = ("admin", "officer", "viewer")
@@ -27,6 +28,11 @@ MATRIX: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/admin/reports/{tid}", ("admin", "officer")),
     ("POST", "/admin/reports/{tid}/status", ("admin", "officer")),
     ("POST", "/admin/reports/{tid}/lapor", ("admin",)),
+    ("POST", "/admin/reports/{tid}/questions", ("admin", "officer")),
+    ("POST", "/admin/conversations/{conv}/takeover", ("admin", "officer")),
+    ("POST", "/admin/conversations/{conv}/messages", ("admin", "officer")),
+    ("GET", "/admin/conversations/{conv}/takeover.json", ("admin", "officer")),
+    ("POST", "/admin/conversations/{conv}/release", ("admin", "officer")),
     ("GET", "/admin/reports/{tid}/attachments/{att}", ("admin", "officer")),
     ("GET", "/admin/conversations", ("admin", "officer")),
     ("GET", "/admin/conversations/export.jsonl", ("admin", "officer")),
@@ -54,7 +60,12 @@ def test_the_matrix_covers_every_console_route(app: FastAPI) -> None:
         for method in route.methods
     }
     covered = {
-        (m, p.replace("{tid}", "{tracking_id}").replace("{user}", "{user_id}"))
+        (
+            m,
+            p.replace("{tid}", "{tracking_id}")
+            .replace("{user}", "{user_id}")
+            .replace("{conv}", "{conversation_id}"),
+        )
         for m, p, _ in MATRIX
     }
     covered |= {(m, p.replace("{att}", "{attachment_id}")) for m, p in covered}
@@ -68,7 +79,8 @@ async def _fixtures(app: FastAPI, engine: Engine, client: Any) -> dict[str, str]
     report = await create_report(client, category="sampah", attachments=[photo])  # DLHK
     with Session(engine) as session:
         other = session.execute(select(User.id).where(User.username == "spare")).scalar_one()
-    return {"tid": report["tracking_id"], "att": photo, "user": str(other)}
+    link(engine, "telegram:42", report["tracking_id"], conversation_id=5)
+    return {"tid": report["tracking_id"], "att": photo, "user": str(other), "conv": "5"}
 
 
 @pytest.fixture
@@ -88,6 +100,10 @@ async def test_each_role_reaches_exactly_its_routes(
     forms = {
         "/admin/reports/{tid}/status": {"status": "verified", "note": "cek"},
         "/admin/reports/{tid}/lapor": {"action": "resend"},
+        "/admin/reports/{tid}/questions": {"text": "Mohon foto lokasi."},
+        "/admin/conversations/{conv}/takeover": {},
+        "/admin/conversations/{conv}/messages": {"text": "Selamat siang"},
+        "/admin/conversations/{conv}/release": {},
         "/admin/users": {"username": f"new-{role}", "role": "viewer", "password": "p" * 12},
         "/admin/users/{user}/active": {"active": "1"},
         "/admin/users/{user}/unlock": {},
@@ -114,7 +130,7 @@ async def test_each_role_reaches_exactly_its_routes(
 async def test_without_a_session_every_route_asks_for_a_login(
     app: FastAPI, method: str, template: str, _allowed: tuple[str, ...]
 ) -> None:
-    path = template.format(tid="TNG-2026-000001", att="0" * 32, user="1")
+    path = template.format(tid="TNG-2026-000001", att="0" * 32, user="1", conv="1")
     async with browser(app) as anonymous:
         response = await anonymous.request(method, path)
     assert response.status_code == 303
