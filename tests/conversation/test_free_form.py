@@ -54,6 +54,8 @@ QUESTIONS = (
     ("summary", ("Mohon periksa laporan", "Please check your report", "belum terkirim",
                  "not been sent")),
     ("escape", ("sulit dijawab", "hard to answer")),
+    # An earlier conversation's report of the same problem nearby (issue 18).
+    ("duplicate", ("laporan serupa di sekitar", "Similar reports are already open")),
     ("report_type", ("Jenis laporannya", "What kind of report")),
     ("description", ("ceritakan apa yang terjadi", "tell me what happened", "lebih rinci",
                      "more detail")),
@@ -141,6 +143,8 @@ class Citizen:
             return self.chat.say(yes)
         if kind == "escape":
             return self.tap("Try again" if self.english else "Coba lagi")
+        if kind == "duplicate":  # each citizen of the set files their own report
+            return self.tap("No, file a new report" if self.english else "Bukan, buat laporan baru")
         if kind == "report_type":
             return self.tap("Complaint" if self.english else "Pengaduan")
         if kind == "category":
