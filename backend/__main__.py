@@ -16,7 +16,9 @@ from backend.auth import Role
 from backend.console.accounts import CONSOLE_ROLES, AccountError, save_user, set_active, unlock
 from backend.db import make_engine, make_session_factory, session_scope
 from backend.migrate import upgrade
+from backend.retention import RetentionPolicy, purge
 from backend.settings import get_settings
+from backend.state import AppState
 from lapor_common.logs import configure_logging
 
 
@@ -72,6 +74,24 @@ def _serve_one(reuse_port: bool) -> None:
         log_config=None,  # uvicorn's lines go through ours (JSON with LOG_FORMAT=json)
         access_log=False,
     )
+
+
+def _purge(dry_run: bool) -> None:
+    settings = get_settings()
+    _migrate()
+    state = AppState.from_settings(settings)
+    policy = RetentionPolicy(
+        conversation_days=settings.conversation_retention_days,
+        attachment_days=settings.attachment_retention_days,
+    )
+    try:
+        result = purge(
+            state.sessions, state.tracker_engine, state.attachments, policy, dry_run=dry_run
+        )
+    finally:
+        state.engine.dispose()
+        state.tracker_engine.dispose()
+    print(("would remove " if dry_run else "removed ") + result.line())
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -146,6 +166,11 @@ def main(argv: list[str] | None = None) -> None:
     institutions.add_argument(
         "--write", action="store_true", help="replace the section in LAPOR_MAPPING_FILE"
     )
+    purge = commands.add_parser(
+        "purge",
+        help="remove conversations and finished reports' files older than the retention settings",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count, remove nothing")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         _migrate()
@@ -153,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args)
     elif args.command == "lapor-institutions":
         _lapor_institutions(args)
+    elif args.command == "purge":
+        _purge(dry_run=args.dry_run)
     else:
         if args.command == "create-admin":
             args.role, args.agency = Role.ADMIN.value, None

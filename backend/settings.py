@@ -52,12 +52,18 @@ class BackendSettings(BaseSettings):
     takeover_show_agent_name: bool = Field(default=False, env="TAKEOVER_SHOW_AGENT_NAME")
     #: How often the backend closes unanswered reports and releases idle takeovers.
     thread_jobs_seconds: float = Field(default=60.0, env="THREAD_JOBS_SECONDS", gt=0, le=3600)
+    #: How far the nearby search looks around a location pin (`backend.nearby`).
+    nearby_radius_meters: float = Field(default=300.0, env="NEARBY_RADIUS_METERS", gt=0, le=5000)
     db_pool_size: int = Field(default=10, env="DB_POOL_SIZE")
     #: How long a request waits for the database (SQLite's write lock, a pooled
     #: connection) before it is answered 503 with Retry-After.
     db_busy_timeout_seconds: float = Field(default=5.0, env="DB_BUSY_TIMEOUT_SECONDS", gt=0, le=60)
     backend_threads: int = Field(default=4, env="BACKEND_THREADS", ge=1, le=64)
     log_level: str = Field(default="INFO", env="LOG_LEVEL")
+    #: Conversations (Rasa's tracker store, the console's index) older are purged.
+    conversation_retention_days: int = Field(default=365, env="CONVERSATION_RETENTION_DAYS", ge=1)
+    #: Files of reports finished (resolved, closed, rejected, archived) longer ago are purged.
+    attachment_retention_days: int = Field(default=730, env="ATTACHMENT_RETENTION_DAYS", ge=1)
     redis_url: str = Field(default="", env="REDIS_URL")
     events_stream: str = Field(default="lapor:events", env="EVENTS_STREAM")
     # SP4N-LAPOR! bridge (docs/lapor_bridge.md); off unless credentials are issued.

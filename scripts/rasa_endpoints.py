@@ -7,6 +7,8 @@ Rasa to the shared stores that several Rasa servers behind a load balancer need.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -62,12 +64,20 @@ ACTION_SERVER_AUTH = {"Authorization": "Bearer ${ACTIONS_TOKEN}"}
 
 
 def render_endpoints(
-    base: dict[str, Any], actions_port: int, tracker_url: str | None, redis_url: str | None
+    base: dict[str, Any],
+    actions_port: int,
+    tracker_url: str | None,
+    redis_url: str | None,
+    actions_url: str | None = None,
 ) -> dict[str, Any]:
-    """`base` (the committed endpoints.yml) adjusted to the settings."""
+    """`base` (the committed endpoints.yml) adjusted to the settings.
+
+    `actions_url` (the action servers' balancer, in production) replaces this machine's
+    action server on `actions_port`.
+    """
     endpoints = dict(base)
     endpoints["action_endpoint"] = {
-        "url": f"http://127.0.0.1:{actions_port}/webhook",
+        "url": actions_url or f"http://127.0.0.1:{actions_port}/webhook",
         "headers": dict(ACTION_SERVER_AUTH),
     }
     if tracker_url:
@@ -83,10 +93,38 @@ def write_endpoints(
     actions_port: int,
     tracker_url: str | None,
     redis_url: str | None,
+    actions_url: str | None = None,
 ) -> Path:
-    """Write the endpoints Rasa should use and return its path."""
+    """Write the endpoints Rasa should use (readable by its owner only) and return its path."""
     base = yaml.safe_load(base_file.read_text(encoding="utf-8")) or {}
-    rendered = render_endpoints(base, actions_port, tracker_url, redis_url)
+    rendered = render_endpoints(base, actions_port, tracker_url, redis_url, actions_url)
     target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch(mode=0o600)
+    target.chmod(0o600)  # the tracker store's password may be in it
     target.write_text(yaml.safe_dump(rendered, sort_keys=False), encoding="utf-8")
     return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m scripts.rasa_endpoints TARGET`: Rasa's endpoints from the environment.
+
+    Reads `TRACKER_DATABASE_URL`, `REDIS_URL`, `ACTIONS_URL` (else this machine's
+    `ACTIONS_PORT`); the systemd unit of Rasa runs it before each start.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        raise SystemExit("usage: python -m scripts.rasa_endpoints TARGET")
+    root = Path(__file__).resolve().parent.parent
+    target = write_endpoints(
+        root / "endpoints.yml",
+        Path(args[0]),
+        int(os.environ.get("ACTIONS_PORT", "5055")),
+        os.environ.get("TRACKER_DATABASE_URL") or None,
+        os.environ.get("REDIS_URL") or None,
+        os.environ.get("ACTIONS_URL") or None,
+    )
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from rasa_runtime.__main__ import with_token_from_environment
 from scripts.rasa_endpoints import lock_store_from_url, render_endpoints, tracker_store_from_url
+from scripts.rasa_endpoints import main as rasa_endpoints_main
 from scripts.rasa_model import fingerprint_file, inputs_fingerprint, is_current
 
 
@@ -69,3 +72,30 @@ def test_model_is_stale_until_its_fingerprint_matches(tmp_path: Path) -> None:
     assert is_current(model, tmp_path)
     (tmp_path / "nlu" / "a.yml").write_text("x: 2\n")
     assert not is_current(model, tmp_path)
+
+
+def test_rasa_endpoints_command_writes_the_balanced_action_url_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACTIONS_URL", "http://127.0.0.1:5150/webhook")
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql://lapor:pw@db:5432/lapor_rasa")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    target = tmp_path / "run" / "endpoints.yml"
+    rasa_endpoints_main([str(target)])
+    written = yaml.safe_load(target.read_text())
+    assert written["action_endpoint"]["url"] == "http://127.0.0.1:5150/webhook"
+    assert written["tracker_store"]["password"] == "pw"
+    assert written["lock_store"]["db"] == 3
+    assert target.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(SystemExit, match="usage"):
+        rasa_endpoints_main([])
+
+
+def test_rasa_takes_its_api_token_from_the_environment() -> None:
+    env = {"RASA_API_TOKEN": "tok"}
+    run = ["rasa", "run", "--port", "5005"]
+    assert with_token_from_environment(run, env) == [*run, "--auth-token", "tok"]
+    given = [*run, "--auth-token", "other"]
+    assert with_token_from_environment(given, env) == given
+    assert with_token_from_environment(["rasa", "train"], env) == ["rasa", "train"]
+    assert with_token_from_environment(run, {}) == run

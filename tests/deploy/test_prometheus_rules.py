@@ -7,9 +7,7 @@ and its absence fails in CI.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ from actions.metrics import ActionMetrics
 from backend.metrics import BackendMetrics
 from bot.metrics import GatewayMetrics
 from lapor_common.metrics import render
-from tests.conftest import service_missing
+from tests.deploy.conftest import debian_tool, run
 
 PROMETHEUS_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 ALERTS = PROMETHEUS_DIR / "alerts.yml"
@@ -102,29 +100,10 @@ def test_collectors_render_every_family_with_our_prefix() -> None:
         assert families and all(name.startswith("lapor_") for name in families)
 
 
-def run(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
-    """A fixed command (apt-get or promtool by full path), never shell input."""
-    return subprocess.run(  # noqa: S603 - fixed commands, full paths
-        command, capture_output=True, text=True, timeout=600, check=False, **options
-    )
-
-
 @pytest.fixture(scope="module")
 def promtool() -> Iterator[str]:
     """`promtool`, from Debian's `prometheus` package (installed when missing, as root)."""
-    found = shutil.which("promtool")
-    apt = shutil.which("apt-get")
-    if found is None and apt is not None and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = [apt, "install", "-y", "-qq", "--no-install-recommends", "prometheus"]
-        if run(install, env=env).returncode:
-            run([apt, "update", "-qq"], env=env)
-            run(install, env=env)
-        found = shutil.which("promtool")
-    if found is None:
-        service_missing("promtool", FileNotFoundError("apt-get install prometheus"))
-    assert found is not None
-    yield found
+    yield debian_tool("promtool", "prometheus")
 
 
 def run_promtool(promtool: str, *args: str) -> subprocess.CompletedProcess[str]:
