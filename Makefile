@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.gateway_bench
 	$(PY) -m benchmarks.notifier_bench
 	$(PY) -m benchmarks.classifier_bench
+	$(PY) -m benchmarks.topology
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Full set of versions resolved together (pip check clean). Regenerate with `make lock`.' > constraints.txt

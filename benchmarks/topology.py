@@ -23,6 +23,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -432,3 +434,121 @@ def topology(run_dir: Path, kinds: tuple[str, ...] = ("backend", "actions")) -> 
             for running in topo.instances.values():
                 for instance in running:
                     instance.stop()
+
+
+# --- The benchmark: filing through nginx while instances die ------------------------------
+
+
+@dataclass
+class FaultRun:
+    """Figures of one run: requests, their latencies, and each fault's cost."""
+
+    latencies: list[float] = field(default_factory=list)
+    retries: int = 0
+    failures: int = 0
+    filed: int = 0
+    faults: list[str] = field(default_factory=list)
+
+
+def _file_reports(
+    topo: Topology, stop: threading.Event, worker: int, run: FaultRun, lock: threading.Lock
+) -> None:
+    """File reports until `stop`, each retried with its Idempotency-Key until it is stored."""
+    headers = {"Authorization": f"Bearer {topo.backend_token}"}
+    n = 0
+    with httpx.Client(verify=False, timeout=10) as client:  # noqa: S501 - our own test certificate
+        while not stop.is_set():
+            n += 1
+            body = {
+                "report_type": "complaint",
+                "category": "jalan_jembatan",
+                "description": f"Jalan berlubang nomor {worker}-{n} di depan pasar, motor jatuh",
+                "location": {"text": "Jl. Raya Serang", "kecamatan": "Cikupa"},
+                "privacy": "public",
+                "channel": "api",
+                "reporter": {"name": "Warga", "chat_id": f"telegram:{worker * 100_000 + n}"},
+            }
+            key = uuid.uuid4().hex
+            started = time.monotonic()
+            for attempt in range(50):
+                try:
+                    response = client.post(
+                        topo.url("/api/v1/complaints"),
+                        json=body,
+                        headers={**headers, "Idempotency-Key": key},
+                    )
+                except httpx.HTTPError:
+                    response = None
+                if response is not None and response.status_code == 201:
+                    with lock:
+                        run.latencies.append(time.monotonic() - started)
+                        run.filed += 1
+                        run.retries += attempt
+                    break
+                time.sleep(0.2)
+            else:
+                with lock:
+                    run.failures += 1
+
+
+def _stored_reports(database_url: str) -> tuple[int, int]:
+    engine = create_engine(database_url, future=True)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT count(*), count(DISTINCT description) FROM reports"))
+            total, distinct = row.one()
+            return int(total), int(distinct)
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    """`python -m benchmarks.topology`: 8 clients filing through nginx for about a minute,
+    while each backend worker and each action server is killed (SIGKILL) and restarted."""
+    from benchmarks.harness import summarise
+
+    run_dir = Path(tempfile.mkdtemp(prefix="lapor-topology-"))  # logs kept for a look after
+    run = FaultRun()
+    lock = threading.Lock()
+    stop = threading.Event()
+    with topology(run_dir) as topo:
+        workers = [
+            threading.Thread(target=_file_reports, args=(topo, stop, w, run, lock))
+            for w in range(8)
+        ]
+        started = time.monotonic()
+        for thread in workers:
+            thread.start()
+        time.sleep(5)
+        victims = [*topo.instances["backend"], *topo.instances["actions"]]
+        for victim in victims:
+            victim.kill()
+            down = time.monotonic()
+            time.sleep(3)
+            victim.start()
+            up = victim.wait_healthy(f"http://127.0.0.1:{victim.instance}/health")
+            run.faults.append(
+                f"kill -9 {victim.label}: restarted after 3.0 s, healthy {up:.1f} s later "
+                f"({time.monotonic() - down:.1f} s out)"
+            )
+            time.sleep(5)
+        stop.set()
+        for thread in workers:
+            thread.join()
+        seconds = time.monotonic() - started
+        total, distinct = _stored_reports(topo.database_url)
+    print(f"--- topology: 2 backends + 2 action servers behind nginx (TLS), {seconds:.0f} s")
+    print(f"  logs: {run_dir}")
+    print("  " + summarise("file a report (with retries)", run.latencies, seconds).line())
+    print(f"  filed {run.filed}, stored {total} ({distinct} distinct), failed {run.failures}")
+    print(f"  retried requests: {run.retries}")
+    for line in run.faults:
+        print(f"  {line}")
+    ok = run.failures == 0 and total == distinct == run.filed
+    print(f"  checks: {'all passed' if ok else 'FAILED'}")
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
