@@ -8,9 +8,11 @@ metadata) passes through `redact`, the sender id through `redact_sender` (defaul
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -19,6 +21,22 @@ from backend.console.conversations import ConversationItem
 from backend.console.transcript import TranscriptEntry, transcript
 
 Redact = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class PersonMessage:
+    """A message of a takeover (a person answering instead of the bot), for the export."""
+
+    at: dt.datetime
+    author: str
+    officer: str | None
+    text: str
+
+
+#: Takeover messages by sender id (loaded before streaming: the session may be gone).
+PersonMessages = Mapping[str, Sequence[PersonMessage]]
+#: `kind` of the export rows of takeover messages.
+KIND_PERSON, KIND_USER_TO_PERSON = "person", "user_to_person"
 
 COLUMNS = (
     "conversation_id",
@@ -44,14 +62,28 @@ def export_rows(
     *,
     redact: Redact,
     redact_sender: Redact | None = None,
+    person_messages: PersonMessages | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Per conversation, one row (dict keyed by `COLUMNS`) per transcript entry."""
+    """Per conversation, one row (dict keyed by `COLUMNS`) per transcript entry.
+
+    Takeover messages (`person_messages`) of the sender since the conversation started
+    are merged in time order, with kind `person` (the officer) or `user_to_person`.
+    """
     for conversation in conversations:
         sender = (redact_sender or redact)(conversation.sender_id)
-        yield [
+        rows = [
             _row(conversation, sender, entry, redact)
             for entry in transcript(tracker_engine, conversation)
         ]
+        extra = (person_messages or {}).get(conversation.sender_id, ())
+        if extra:
+            rows += [
+                _person_row(conversation, sender, m, redact)
+                for m in extra
+                if m.at >= conversation.started_at
+            ]
+            rows.sort(key=lambda row: str(row["time"]))
+        yield rows
 
 
 def export_jsonl(
@@ -60,10 +92,15 @@ def export_jsonl(
     *,
     redact: Redact,
     redact_sender: Redact | None = None,
+    person_messages: PersonMessages | None = None,
 ) -> Iterator[str]:
     """JSON Lines text, one chunk per conversation."""
     rows_by_conversation = export_rows(
-        conversations, tracker_engine, redact=redact, redact_sender=redact_sender
+        conversations,
+        tracker_engine,
+        redact=redact,
+        redact_sender=redact_sender,
+        person_messages=person_messages,
     )
     for rows in rows_by_conversation:
         if rows:
@@ -76,6 +113,7 @@ def export_csv(
     *,
     redact: Redact,
     redact_sender: Redact | None = None,
+    person_messages: PersonMessages | None = None,
 ) -> Iterator[str]:
     """CSV text with a header line, then one chunk per conversation.
 
@@ -83,7 +121,11 @@ def export_csv(
     """
     yield _csv_lines([list(COLUMNS)])
     rows_by_conversation = export_rows(
-        conversations, tracker_engine, redact=redact, redact_sender=redact_sender
+        conversations,
+        tracker_engine,
+        redact=redact,
+        redact_sender=redact_sender,
+        person_messages=person_messages,
     )
     for rows in rows_by_conversation:
         if rows:
@@ -106,6 +148,22 @@ def _row(
         "slot": entry.slot,
         "value": _value_text(entry.value, redact),
     }
+
+
+def _person_row(
+    conversation: ConversationItem, sender: str, message: PersonMessage, redact: Redact
+) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        conversation_id=conversation.id,
+        sender=sender,
+        channel=conversation.channel,
+        time=message.at.isoformat(),
+        kind=KIND_PERSON if message.author == "officer" else KIND_USER_TO_PERSON,
+        text=redact(message.text),
+        name=message.officer,
+    )
+    return row
 
 
 def _value_text(value: Any, redact: Redact) -> str | None:

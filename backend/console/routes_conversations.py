@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import app_state, db_session
@@ -19,13 +20,14 @@ from backend.console.conversations import (
     iter_conversations,
     search,
 )
-from backend.console.export import export_csv, export_jsonl
+from backend.console.export import PersonMessage, export_csv, export_jsonl
 from backend.console.indexer import sync
 from backend.console.masking import Redactor, mask_chat_id, mask_name, unchanged
 from backend.console.summary import Outcome
 from backend.console.transcript import EntryKind, transcript
 from backend.console.web import PREFIX, Viewer, case_worker, parse_day, render, start_of_day
 from backend.errors import NotFoundError
+from backend.models import TakeoverMessage
 from backend.state import AppState
 from backend.takeovers import active_takeover, may_take_over, messages_after, with_takeover_messages
 
@@ -229,6 +231,24 @@ def export_one(
     return _export([item], kind, user, state, f"percakapan-{item.id}")
 
 
+def person_messages(state: AppState, senders: set[str]) -> dict[str, list[PersonMessage]]:
+    """The takeover messages of these senders, as plain values (for a streamed export)."""
+    found: dict[str, list[PersonMessage]] = {}
+    ordered = sorted(senders)
+    with state.read_sessions() as session:
+        for start in range(0, len(ordered), 500):
+            rows = session.execute(
+                select(TakeoverMessage)
+                .where(TakeoverMessage.conversation_id.in_(ordered[start : start + 500]))
+                .order_by(TakeoverMessage.id)
+            ).scalars()
+            for m in rows:
+                found.setdefault(m.conversation_id, []).append(
+                    PersonMessage(at=m.created_at, author=m.author, officer=m.officer, text=m.text)
+                )
+    return found
+
+
 def _check_export_kind(kind: str) -> None:
     if kind not in EXPORT_TYPES:
         raise NotFoundError("Export as .jsonl or .csv.")
@@ -246,7 +266,11 @@ def _export(
         redact, redact_sender = Redactor(i.display_name for i in items), mask_chat_id
     writer = export_jsonl if kind == "jsonl" else export_csv
     chunks: Iterator[str] = writer(
-        items, state.tracker_engine, redact=redact, redact_sender=redact_sender
+        items,
+        state.tracker_engine,
+        redact=redact,
+        redact_sender=redact_sender,
+        person_messages=person_messages(state, {i.sender_id for i in items}),
     )
     return StreamingResponse(
         chunks,

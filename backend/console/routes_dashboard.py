@@ -136,6 +136,8 @@ def dashboard(
         total_reports=sum(count for _, count in by_status),
         median_verify=duration_text(stats.median_time_to_verify(db, **scope), user.language),
         median_resolve=duration_text(stats.median_time_to_resolve(db, **scope), user.language),
+        answers=(answers := stats.reporter_answers(db, **scope)),
+        median_answer=duration_text(answers.median_time_to_answer, user.language),
         fallback_rate="-" if rate is None else percent(rate, user.language),
         fallback=fallback,
         funnel=funnel,

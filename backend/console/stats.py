@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from backend.console.conversations import ConversationQuery, filter_conditions, outcome_expression
 from backend.console.summary import Outcome
 from backend.db import utcnow
-from backend.models import Conversation, Report, StatusChange
+from backend.models import Conversation, Report, StatusChange, ThreadEntry
 from backend.workflow import Status
 
 
@@ -103,6 +103,49 @@ def median_time_to_resolve(
     """Median time from filing to the first `resolved` status, over reports resolved."""
     conditions = _report_conditions(agency, date_from, date_to)
     return _median_time_to(session, Status.RESOLVED, conditions)
+
+
+@dataclass(frozen=True)
+class AnswerStats:
+    """The reporters' answers to officers' questions (report threads)."""
+
+    questions: int
+    answers: int
+    median_time_to_answer: dt.timedelta | None
+
+
+def reporter_answers(
+    session: Session,
+    *,
+    agency: str | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+) -> AnswerStats:
+    """Questions asked, answers received, and the median time from a question to its answer.
+
+    An answer is timed from the earliest still unanswered question of its report.
+    """
+    conditions = _report_conditions(agency, date_from, date_to)
+    rows = session.execute(
+        select(ThreadEntry.report_id, ThreadEntry.author, ThreadEntry.kind, ThreadEntry.created_at)
+        .join(Report, Report.id == ThreadEntry.report_id)
+        .where(*conditions)
+        .order_by(ThreadEntry.report_id, ThreadEntry.created_at, ThreadEntry.id)
+    ).all()
+    open_question: dict[int, dt.datetime] = {}
+    questions = answers = 0
+    durations: list[float] = []
+    for report_id, author, kind, at in rows:
+        if author == "officer" and kind == "question":
+            questions += 1
+            open_question.setdefault(report_id, at)
+        elif author == "citizen" and kind == "answer":
+            answers += 1
+            asked = open_question.pop(report_id, None)
+            if asked is not None:
+                durations.append((at - asked).total_seconds())
+    median = dt.timedelta(seconds=statistics.median(durations)) if durations else None
+    return AnswerStats(questions=questions, answers=answers, median_time_to_answer=median)
 
 
 def completion_funnel(

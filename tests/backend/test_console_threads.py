@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -114,6 +117,15 @@ async def test_take_over_write_and_hand_back_in_the_console(
         page = await budi.get("/admin/conversations/7")
         assert "Selamat siang, Bu" in page.text and "ditulis petugas" in page.text
         assert "Siang Pak" in page.text
+        export = await budi.get("/admin/conversations/7/export.jsonl")
+        rows = [json.loads(line) for line in export.text.splitlines()]
+        assert [(r["kind"], r["text"], r["name"]) for r in rows] == [
+            ("person", "Selamat siang, Bu", "budi"),
+            ("user_to_person", "Siang Pak", None),
+        ]
+        csv_export = await budi.get("/admin/conversations/7/export.csv")
+        assert "person,Selamat siang, Bu" not in csv_export.text  # quoted: it has a comma
+        assert "user_to_person,Siang Pak" in csv_export.text
         feed = (await budi.get("/admin/conversations/7/takeover.json?after=0")).json()
         assert [m["author"] for m in feed["messages"]] == ["officer", "citizen"]
         assert feed["holder"] == "budi"
@@ -159,3 +171,41 @@ async def test_an_officer_of_another_agency_cannot_take_over(
         token = await page_csrf(dewi, "/admin/reports")
         response = await dewi.post("/admin/conversations/7/takeover", data={"csrf_token": token})
         assert response.status_code == 404  # the conversation is not linked to her agency
+
+
+async def test_the_dashboard_counts_answers_and_their_median_time(
+    app: FastAPI, client: httpx.AsyncClient, engine: Engine
+) -> None:
+    accounts(engine)
+    first = (await create_report(client))["tracking_id"]
+    second = (await create_report(client))["tracking_id"]
+    async with logged_in(app, "budi", PASSWORD) as budi:
+        token = await page_csrf(budi, "/admin/reports")
+        for tid in (first, second):
+            asked = await budi.post(
+                f"/admin/reports/{tid}/questions",
+                data={"text": "Nomor rumah?", "csrf_token": token},
+            )
+            assert asked.status_code == 303
+        await client.post(
+            f"/api/v1/complaints/{first}/thread",
+            json={"chat_id": "telegram:42", "text": "No. 12"},
+            headers=AUTH,
+        )
+        with Session(engine) as session:  # the question was asked two hours before the answer
+            question = (
+                session.execute(
+                    select(ThreadEntry)
+                    .where(ThreadEntry.kind == "question")
+                    .order_by(ThreadEntry.id)
+                )
+                .scalars()
+                .first()
+            )
+            assert question is not None
+            question.created_at = question.created_at - dt.timedelta(hours=2)
+            session.commit()
+        page = await budi.get("/admin/dashboard")
+    assert "Jawaban pelapor" in page.text
+    assert "dari 2 pertanyaan" in page.text
+    assert "2,0 jam" in page.text

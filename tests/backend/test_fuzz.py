@@ -72,6 +72,11 @@ def steer(case: schemathesis.Case, data: st.DataObject) -> None:
             number = data.draw(st.integers(1, 5), label="sequence")
             year = utcnow().astimezone(WIB).year
             case.path_parameters[name] = f"TNG-{year}-{number:06d}"
+    if case.path_parameters and "conversation_id" in case.path_parameters:
+        chat = data.draw(st.sampled_from(["telegram:42", "whatsapp:62811"]), label="chat")
+        case.path_parameters["conversation_id"] = chat
+    if isinstance(body, dict) and "chat_id" in body:
+        body["chat_id"] = "telegram:42"  # the reporter of complaint_body()'s reports
 
 
 FUZZ = settings(
