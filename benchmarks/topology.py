@@ -334,6 +334,77 @@ class Nginx:
             self.process.wait(timeout=10)
 
 
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
+
+
+@dataclass
+class Prometheus:
+    """Prometheus from Debian's package on the shipped scrape config (ports swapped,
+    scraped every second instead of 15 s so a test need not wait)."""
+
+    run_dir: Path
+    ports: dict[int, int]
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    def write(self) -> Path:
+        """The rendered config, next to a copy of the shipped alert rules."""
+        config = (PROMETHEUS_DIR / "prometheus.yml").read_text()
+        rendered = re.sub(
+            r"127\.0\.0\.1:(\d+)", lambda m: f"127.0.0.1:{self.ports[int(m[1])]}", config
+        )
+        rendered = rendered.replace("scrape_interval: 15s", "scrape_interval: 1s")
+        (self.run_dir / "alerts.yml").write_text((PROMETHEUS_DIR / "alerts.yml").read_text())
+        path = self.run_dir / "prometheus.yml"
+        path.write_text(rendered)
+        return path
+
+    def start(self) -> None:
+        """Serve on a free port; returns once its API answers."""
+        config = self.write()
+        (self.port,) = free_ports(1)
+        self.process = subprocess.Popen(  # noqa: S603 - Debian's prometheus, by its full path
+            [
+                tool("prometheus"),
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.run_dir / 'prometheus-data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.run_dir / "prometheus.log").open("ab"),
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url("/-/ready"), timeout=2).status_code == 200:
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(
+            "prometheus did not start: " + (self.run_dir / "prometheus.log").read_text()[-2000:]
+        )
+
+    def url(self, path: str) -> str:
+        """`path` on its HTTP API."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def query(self, expression: str) -> float | None:
+        """The single value of an instant query (None when it has no sample)."""
+        answer = httpx.get(self.url("/api/v1/query"), params={"query": expression}, timeout=10)
+        answer.raise_for_status()
+        result = answer.json()["data"]["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    def targets_up(self, job: str) -> int:
+        """How many of `job`'s targets the last scrape reached."""
+        return int(self.query(f'sum(up{{job="{job}"}})') or 0)
+
+    def stop(self) -> None:
+        """Stop it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 @contextlib.contextmanager
 def postgres_database(prefix: str) -> Iterator[str]:
     """A throw-away database on this machine's PostgreSQL; yields its URL."""
@@ -491,7 +562,8 @@ def _file_reports(
                     run.failures += 1
 
 
-def _stored_reports(database_url: str) -> tuple[int, int]:
+def stored_reports(database_url: str) -> tuple[int, int]:
+    """Reports in the database, and how many distinct descriptions they have."""
     engine = create_engine(database_url, future=True)
     try:
         with engine.connect() as conn:
@@ -536,7 +608,7 @@ def main() -> None:
         for thread in workers:
             thread.join()
         seconds = time.monotonic() - started
-        total, distinct = _stored_reports(topo.database_url)
+        total, distinct = stored_reports(topo.database_url)
     print(f"--- topology: 2 backends + 2 action servers behind nginx (TLS), {seconds:.0f} s")
     print(f"  logs: {run_dir}")
     print("  " + summarise("file a report (with retries)", run.latencies, seconds).line())

@@ -75,7 +75,7 @@ def test_rules_name_only_metrics_the_services_expose() -> None:
     assert any(family.startswith("lapor_") for family in exposed)
 
 
-def test_the_scrape_config_covers_the_three_default_ports_and_loads_the_rules() -> None:
+def test_the_scrape_config_covers_the_two_instances_of_each_service_and_loads_the_rules() -> None:
     config = load(CONFIG)
     assert config["rule_files"] == ["alerts.yml"]
     targets = {
@@ -83,9 +83,9 @@ def test_the_scrape_config_covers_the_three_default_ports_and_loads_the_rules() 
         for job in config["scrape_configs"]
     }
     assert targets == {
-        "lapor-backend": ["127.0.0.1:8000"],
-        "lapor-actions": ["127.0.0.1:5055"],
-        "lapor-gateway": ["127.0.0.1:8080"],
+        "lapor-backend": ["127.0.0.1:8000", "127.0.0.1:8001"],
+        "lapor-actions": ["127.0.0.1:5055", "127.0.0.1:5056"],
+        "lapor-gateway": ["127.0.0.1:8080", "127.0.0.1:8081"],
     }
     assert all(job["metrics_path"] == "/metrics" for job in config["scrape_configs"])
     job_pattern = re.compile(r'job=~"lapor-\.\*"')
