@@ -42,7 +42,7 @@ from backend.models import (
     StatusChange,
     ThreadEntry,
 )
-from backend.notifications import prepare_event
+from backend.notifications import fan_out_to_followers, prepare_event
 from backend.schemas import ComplaintCreate, Privacy
 from backend.taxonomy import Taxonomy
 from backend.tracking import normalise_tracking_id
@@ -246,6 +246,7 @@ def _new_report(
         description=payload.description,
         location_text=payload.location.text,
         kecamatan=checked.kecamatan,
+        desa=payload.location.desa,
         latitude=payload.location.latitude,
         longitude=payload.location.longitude,
         incident_date=payload.incident_date,
@@ -465,6 +466,7 @@ def change_status(
         event.payload = {**event.payload, "source": source}
     prepare_event(session, event, report, notify_citizen)
     session.add(event)
+    fan_out_to_followers(session, event, report)
     if source != LAPOR_SOURCE and report.lapor_forward is not None:
         queue_followup(session, report, target, clean_note, now)
     session.commit()
@@ -496,6 +498,7 @@ def add_lapor_note(
     event.payload = {**event.payload, "source": LAPOR_SOURCE}
     prepare_event(session, event, report)
     session.add(event)
+    fan_out_to_followers(session, event, report)
 
 
 def request_receipt(

@@ -122,6 +122,11 @@ class NewReport:
     attachments: tuple[AttachmentRecord, ...]
     #: Written with a pending SP4N-LAPOR! forward (the bridge was on).
     lapor_pending: bool = False
+    #: The desa/kelurahan the assistant matched (None: not known).
+    desa: str | None = None
+    #: A new report has no followers and is nobody's duplicate yet.
+    followers_count: int = 0
+    duplicate_of: None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ _REPORT_COLUMNS = (
     "description",
     "location_text",
     "kecamatan",
+    "desa",
     "latitude",
     "longitude",
     "incident_date",
@@ -152,6 +158,7 @@ _REPORT_COLUMNS = (
     "updated_at",
     "verify_due",
     "followup_due",
+    "followers_count",
 )
 _HISTORY_COLUMNS = ("status", "note", "actor", "at")
 _KEY_COLUMNS = ("key", "request_hash", "created_at")

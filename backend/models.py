@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.sql import false
@@ -67,6 +68,8 @@ class Report(Base):
     description = Column(Text, nullable=False)
     location_text = Column(String(500), nullable=True)
     kecamatan = Column(String(60), nullable=True)
+    #: The desa/kelurahan, as the assistant matched it (nearby search without a pin).
+    desa = Column(String(100), nullable=True)
     latitude = Column(Float, nullable=True)
     longitude = Column(Float, nullable=True)
     incident_date = Column(Date, nullable=True)
@@ -84,6 +87,12 @@ class Report(Base):
     waiting_for_reporter = Column(Boolean, nullable=False, server_default=false())
     #: The working-day deadline of the open question (closed unanswered after it).
     reporter_due = Column(Date, nullable=True)
+    #: The original this report was merged into as a duplicate (`backend.merging`).
+    duplicate_of_id = Column(Integer, ForeignKey("reports.id"), nullable=True)
+    #: The status it had before the merge closed it (restored by undoing the merge).
+    status_before_merge = Column(String(20), nullable=True)
+    #: How many citizens follow it (kept with `report_followers`, for the ranking).
+    followers_count = Column(Integer, nullable=False, default=0, server_default="0")
 
     reporter = relationship(Reporter, lazy="joined")
     history = relationship(
@@ -104,6 +113,15 @@ class Report(Base):
     )
     #: The SP4N-LAPOR! bridge's record of this report (None: never to be forwarded).
     lapor_forward = relationship("LaporForward", uselist=False, lazy="joined", viewonly=True)
+    #: The original of a merged duplicate (loaded only for a merged report).
+    duplicate_of = relationship("Report", remote_side=[id], lazy="select", viewonly=True)
+    followers = relationship(
+        "ReportFollower",
+        primaryjoin="Report.id == ReportFollower.report_id",
+        order_by="ReportFollower.id",
+        lazy="select",
+        viewonly=True,
+    )
 
     __table_args__ = (
         Index("ix_reports_status", "status"),
@@ -112,6 +130,32 @@ class Report(Base):
         Index("ix_reports_kecamatan", "kecamatan"),
         Index("ix_reports_channel", "channel"),
         Index("ix_reports_created_at", "created_at"),
+        # Nearby search (`backend.nearby`): a bounding box on the coordinates, by category.
+        Index("ix_reports_nearby", "category", "latitude", "longitude"),
+        Index("ix_reports_desa", "category", "desa"),
+        Index("ix_reports_duplicate_of_id", "duplicate_of_id"),
+    )
+
+
+class ReportFollower(Base):
+    """A citizen who follows a report ("me too", or moved here by a merge)."""
+
+    __tablename__ = "report_followers"
+
+    id = Column(Integer, primary_key=True)
+    report_id = Column(Integer, ForeignKey("reports.id"), nullable=False)
+    chat_id = Column(String(100), nullable=False)
+    name = Column(String(200), nullable=True)
+    language = Column(String(5), nullable=True)
+    #: "follow" (chose this report in the chat) or "merge" (came with a duplicate).
+    source = Column(String(10), nullable=False)
+    #: The duplicate a "merge" follower came from (undoing the merge removes the row).
+    merged_from_id = Column(Integer, ForeignKey("reports.id"), nullable=True, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "chat_id", name="uq_report_followers_report_chat"),
+        Index("ix_report_followers_chat_id", "chat_id"),
     )
 
 

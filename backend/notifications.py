@@ -7,6 +7,7 @@ off for their chat (their feedback on a resolution is in `backend.feedback`).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,13 @@ from sqlalchemy.orm import Session
 
 from backend.db import utcnow
 from backend.errors import NotFoundError
-from backend.models import Notification, NotificationPreference, OutboxEvent, Report
+from backend.models import (
+    Notification,
+    NotificationPreference,
+    OutboxEvent,
+    Report,
+    ReportFollower,
+)
 from backend.tracking import normalise_tracking_id
 
 #: Events the citizen is told about.
@@ -58,6 +65,75 @@ def prepare_event(
                 channel=chat_id.partition(":")[0],
                 state="skipped" if by_reporter else "queued",
                 reason="the reporter's own action" if by_reporter else None,
+                created_at=event.created_at,
+                updated_at=event.created_at,
+            )
+        )
+
+
+#: Events that reach a report's followers too (a question goes to the reporter alone).
+FOLLOWER_EVENTS = frozenset({"complaint.status_changed"})
+
+
+def disabled_chats(session: Session, chat_ids: list[str]) -> set[str]:
+    """Those of `chat_ids` that turned status updates off (one query)."""
+    if not chat_ids:
+        return set()
+    rows = session.execute(
+        select(NotificationPreference.chat_id).where(
+            NotificationPreference.chat_id.in_(chat_ids),
+            NotificationPreference.enabled.is_(False),
+        )
+    ).scalars()
+    return set(rows)
+
+
+def fan_out_to_followers(session: Session, event: OutboxEvent, report: Report) -> None:
+    """Copy a status event to each follower of `report`, in the caller's transaction.
+
+    Each follower gets an outbox event of their own (its own `event_id` and `chat_id`,
+    their language, their opt-out) and a `queued`
+    Notification row, as the reporter's, so the notifier's exactly-once per event covers
+    the fan-out.
+    """
+    if event.event_type not in FOLLOWER_EVENTS:
+        return
+    followers = session.execute(
+        select(ReportFollower.chat_id, ReportFollower.language)
+        .where(ReportFollower.report_id == report.id)
+        .order_by(ReportFollower.id)
+    ).all()
+    off = disabled_chats(session, [f.chat_id for f in followers])
+    for follower in followers:
+        event_id = uuid.uuid4().hex
+        enabled = follower.chat_id not in off
+        payload = {
+            **event.payload,
+            "event_id": event_id,
+            "chat_id": follower.chat_id,
+            "language": follower.language or event.payload.get("language"),
+            "notifications_enabled": enabled,
+            "follower": True,
+        }
+        session.add(
+            OutboxEvent(
+                id=event_id,
+                event_type=event.event_type,
+                tracking_id=event.tracking_id,
+                payload=payload,
+                created_at=event.created_at,
+                attempts=0,
+            )
+        )
+        report.notifications.append(
+            Notification(
+                event_id=event_id,
+                report_id=report.id,
+                event_type=event.event_type,
+                status=report.status,
+                channel=follower.chat_id.partition(":")[0],
+                state="queued",  # the notifier records `skipped` for a chat opted out
+                reason=None,
                 created_at=event.created_at,
                 updated_at=event.created_at,
             )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.auth import Principal
+from backend.auth import Principal, Role
 from backend.complaints import is_overdue
+from backend.console.masking import mask_chat_id
 from backend.filing import AttachmentRecord, NewReport
 from backend.models import Attachment, LaporForward, Notification, Report, ThreadEntry
 from backend.schemas import (
@@ -13,6 +14,7 @@ from backend.schemas import (
     ComplaintOut,
     Deadlines,
     DeliveryState,
+    FollowerOut,
     HistoryEntry,
     LaporOut,
     LaporState,
@@ -62,6 +64,7 @@ def complaint_out(
         location=LocationOut(
             text=report.location_text,
             kecamatan=report.kecamatan,
+            desa=report.desa,
             latitude=report.latitude,
             longitude=report.longitude,
         ),
@@ -105,6 +108,9 @@ def complaint_out(
         ],
         satisfaction_rating=getattr(report, "satisfaction_rating", None),
         lapor=lapor_out(report),
+        followers_count=report.followers_count or 0,
+        duplicate_of=report.duplicate_of.tracking_id if report.duplicate_of else None,
+        followers=followers_out(report, viewer),
         waiting_for_reporter=bool(getattr(report, "waiting_for_reporter", False)),
         reporter_due=getattr(report, "reporter_due", None),
         thread=thread_out(report),
@@ -144,6 +150,18 @@ def thread_out(report: Report | NewReport) -> list[ThreadEntryOut]:
     entries = report.thread
     deliveries = {n.event_id: n for n in report.notifications}
     return [thread_entry_out(e, deliveries) for e in entries]
+
+
+def followers_out(report: Report | NewReport, viewer: Principal) -> list[FollowerOut] | None:
+    """The followers with their chats masked, for services and admins; None for others."""
+    if viewer.role not in (Role.SERVICE, Role.ADMIN):
+        return None
+    if isinstance(report, NewReport):
+        return []
+    return [
+        FollowerOut(chat_id=mask_chat_id(f.chat_id), source=f.source, at=f.created_at)
+        for f in report.followers
+    ]
 
 
 def _in_thread(attachment: object) -> bool:

@@ -58,6 +58,9 @@ class LocationIn(StrictModel):
 
     text: constr(max_length=500) | None = None  # type: ignore[valid-type]
     kecamatan: constr(max_length=60) | None = None  # type: ignore[valid-type]
+    desa: constr(max_length=100) | None = Field(  # type: ignore[valid-type]
+        default=None, description="The desa/kelurahan, for the nearby search without a pin"
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -112,6 +115,7 @@ class LocationOut(BaseModel):
     kecamatan: str | None
     latitude: float | None
     longitude: float | None
+    desa: str | None = None
 
 
 class ReporterOut(BaseModel):
@@ -217,6 +221,14 @@ class LaporResolveIn(StrictModel):
     )
 
 
+class FollowerOut(BaseModel):
+    """A follower of a report, as the reporter's service view and admins see it."""
+
+    chat_id: str = Field(description="The follower's chat, masked")
+    source: str = Field(description='"follow" or "merge"')
+    at: dt.datetime
+
+
 class ThreadEntryOut(BaseModel):
     """One entry of a report's thread (never the citizen's identity)."""
 
@@ -267,6 +279,46 @@ class ComplaintOut(BaseModel):
     thread: list[ThreadEntryOut] = Field(
         default_factory=list, description="Questions to the reporter and answers, oldest first"
     )
+    followers_count: int = Field(default=0, description="Citizens following this report")
+    duplicate_of: str | None = Field(
+        default=None, description="The tracking ID of the original this duplicate was merged into"
+    )
+    followers: list[FollowerOut] | None = Field(
+        default=None,
+        description="The followers (chat masked): for the reporter's service view and admins",
+    )
+
+
+class FollowIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/followers` (the service)."""
+
+    chat_id: constr(min_length=1, max_length=100)  # type: ignore[valid-type]
+    name: constr(max_length=200) | None = None  # type: ignore[valid-type]
+    language: str | None = Field(default=None, regex=r"^(id|en)$")
+    description: constr(max_length=2000) | None = Field(  # type: ignore[valid-type]
+        default=None, description="The follower's own words: added to the report's thread"
+    )
+    attachments: list[constr(regex=r"^[0-9a-f]{32}$")] = Field(  # type: ignore[valid-type]
+        default_factory=list, max_items=10
+    )
+    location: LocationIn = Field(default_factory=LocationIn)
+
+
+class DuplicateOfIn(StrictModel):
+    """The body of `POST /api/v1/complaints/{tracking_id}/duplicate-of`."""
+
+    tracking_id: constr(min_length=1, max_length=40)  # type: ignore[valid-type]
+
+
+class NearbyOut(BaseModel):
+    """An open report near the place, as offered before filing (no identity)."""
+
+    tracking_id: str
+    category: str
+    status: Status
+    distance_m: float | None = Field(description="Great-circle distance; null without a pin")
+    created_at: dt.datetime
+    summary: str | None = Field(description="What and where; null for a confidential report")
 
 
 class ComplaintPage(BaseModel):

@@ -41,6 +41,10 @@ _FORWARD: dict[Status, frozenset[Status]] = {
 NOTE_REQUIRED = frozenset({Status.REJECTED, Status.ARCHIVED})
 
 
+#: Statuses a report may be merged from (as the duplicate) or into (as the original).
+MERGEABLE = frozenset({Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED})
+
+
 class TransitionError(ValueError):
     """A status change the workflow does not allow."""
 
@@ -50,6 +54,19 @@ def allowed_next(current: Status) -> frozenset[Status]:
     if current not in OPEN_STATUSES:
         return frozenset()
     return _FORWARD.get(current, frozenset()) | {Status.REJECTED, Status.ARCHIVED}
+
+
+def check_merge(duplicate: Status, original: Status) -> None:
+    """Raise `TransitionError` unless a report in `duplicate` may close as a duplicate
+    of one in `original` (the only way to `closed` other than from `resolved`)."""
+    if duplicate not in MERGEABLE:
+        raise TransitionError(
+            f"The duplicate is '{duplicate.value}', a final status: it cannot be merged."
+        )
+    if original not in MERGEABLE:
+        raise TransitionError(
+            f"The original is '{original.value}', a final status: merge into an open report."
+        )
 
 
 def check_transition(current: Status, target: Status, note: str | None) -> None:

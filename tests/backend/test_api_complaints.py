@@ -24,6 +24,7 @@ async def test_create_returns_the_report_with_a_tracking_id(client: httpx.AsyncC
         "kecamatan": "Balaraja",
         "latitude": -6.2,
         "longitude": 106.45,
+        "desa": None,
     }
     assert report["incident_date"] == "2026-11-20"
     assert [h["status"] for h in report["history"]] == ["received"]

@@ -33,6 +33,7 @@ TABLES = {
     "thread_entries",
     "takeovers",
     "takeover_messages",
+    "report_followers",
 }
 
 
