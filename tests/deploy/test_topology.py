@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from benchmarks.topology import (
     UNIT_DIR,
     Prometheus,
     Topology,
+    file_report,
     render_nginx,
     shipped_ports,
     stored_reports,
@@ -74,30 +74,6 @@ def test_every_port_of_the_nginx_file_is_swapped() -> None:
         render_nginx(conf, {}, Path("/x"))
 
 
-def create(client: httpx.Client, topo: Topology, n: int, key: str) -> httpx.Response:
-    """File report `n` through nginx, retrying a failed call with the same key."""
-    body = {
-        "report_type": "complaint",
-        "category": "jalan_jembatan",
-        "description": f"Jalan berlubang besar nomor {n} di depan pasar, motor sering jatuh",
-        "location": {"text": "Jl. Raya Serang", "kecamatan": "Cikupa"},
-        "privacy": "public",
-        "channel": "api",
-        "reporter": {"name": "Warga", "chat_id": f"telegram:{700_000 + n}"},
-    }
-    headers = {"Authorization": f"Bearer {topo.backend_token}", "Idempotency-Key": key}
-    for _ in range(20):
-        try:
-            response = client.post(topo.url("/api/v1/complaints"), json=body, headers=headers)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-            continue
-        if response.status_code not in (502, 503, 504):
-            return response
-        time.sleep(0.2)
-    raise AssertionError(f"report {n} never filed")
-
-
 def test_reports_filed_through_nginx_survive_a_killed_backend(running: Topology) -> None:
     backend = running.instances["backend"][0]
     before = stored_reports(running.database_url)
@@ -109,7 +85,7 @@ def test_reports_filed_through_nginx_survive_a_killed_backend(running: Topology)
         n = worker
         with httpx.Client(verify=False, timeout=10) as client:  # noqa: S501 - our test certificate
             while not stop.is_set():
-                answers[n] = create(client, running, n, uuid.uuid4().hex).status_code
+                answers[n] = file_report(client, running, n)[0]
                 filed_at[n] = time.monotonic()
                 n += 4
 
@@ -209,7 +185,7 @@ def test_prometheus_counts_what_was_filed_through_both_backends(
     before = prometheus.query(filed) or 0.0
     with httpx.Client(verify=False, timeout=10) as client:  # noqa: S501 - our test certificate
         for n in range(60):
-            assert create(client, running, 1_000_000 + n, uuid.uuid4().hex).status_code == 201
+            assert file_report(client, running, 1_000_000 + n)[0] == 201
     assert wait_for(lambda: (prometheus.query(filed) or 0.0) - before == 60), (
         before,
         prometheus.query(filed),
