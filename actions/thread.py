@@ -146,6 +146,21 @@ async def _waiting_reports(chat_id: str) -> list[dict[str, Any]]:
     return await get_services().backend.reports_waiting_for_answer(chat_id)
 
 
+#: The actions that open the form (after the message that asked for it).
+OPENERS = frozenset({"action_expect_answer", "action_add_info", "action_choose_thread_report"})
+
+
+def opened_this_turn(tracker: Tracker) -> bool:
+    """Whether the form was opened after the latest user message (Rasa validates that
+    message when the form starts: it is the trigger or "tambah info", not an answer)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") in OPENERS:
+            return True
+    return False
+
+
 def reset() -> list[EventType]:
     """Forget the thread (the complaint form's slots stay as they are)."""
     return [SlotSet(slot, None) for slot in THREAD_SLOTS]
@@ -222,6 +237,8 @@ class ValidateThreadForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Handle the latest message; `thread_message` "done" ends the form."""
+        if opened_this_turn(tracker):  # the message that opened the form is no answer
+            return [SlotSet("thread_message", None)]
         intent = latest_intent(tracker) or ""
         text, attachments = message_content(tracker)
         report = tracker.get_slot("thread_report")

@@ -126,6 +126,18 @@ class TestExpectingTheAnswer:
 
 @pytest.mark.usefixtures("services")
 class TestAnswering:
+    async def test_the_message_that_opened_the_form_is_not_passed_on(
+        self, fake_backend: FakeBackend, dispatcher: CollectingDispatcher
+    ) -> None:
+        trigger = {"event": "user", "text": "EXTERNAL: EXTERNAL_reporter_question"}
+        events = [trigger, {"event": "action", "name": "action_expect_answer"}]
+        tracker = in_form("EXTERNAL: EXTERNAL_reporter_question", "EXTERNAL_reporter_question")
+        tracker.events = events
+        assert await ValidateThreadForm().run(dispatcher, tracker, DOMAIN) == [
+            {"event": "slot", "name": "thread_message", "value": None, "timestamp": None}
+        ]
+        assert fake_backend.requests == [] and dispatcher.messages == []
+
     async def test_a_text_and_a_photo_are_added_as_the_answer(
         self, fake_backend: FakeBackend, dispatcher: CollectingDispatcher
     ) -> None:
