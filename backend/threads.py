@@ -86,12 +86,15 @@ def may_ask(report: Report, asker: Principal) -> bool:
 
 
 def may_add_to_thread(session: Session, report: Report, chat_id: str) -> bool:
-    """Whether the chat `chat_id` may add to `report`'s thread: its reporter (for now).
-
-    Issue 18 extends this to the report's followers.
-    """
+    """Whether the chat `chat_id` may add to `report`'s thread: its reporter or a follower."""
+    if not chat_id:
+        return False
     reporter = report.reporter
-    return bool(chat_id) and reporter is not None and reporter.chat_id == chat_id
+    if reporter is not None and reporter.chat_id == chat_id:
+        return True
+    from backend.followers import is_follower  # followers add to threads: no import cycle
+
+    return is_follower(session, report, chat_id)
 
 
 def ask_reporter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.delivery import QUESTION_TEMPLATE, Notification
 from bot.notifier.events import (
+    MERGED,
     OFFICER_MESSAGE,
     QUESTION,
     RECEIPT,
@@ -36,6 +37,20 @@ def compose(event: ReportEvent, language: str, replies: ReplyCatalogue) -> Notif
     if event.type in (QUESTION, TAKEOVER, OFFICER_MESSAGE, RELEASED):
         return compose_conversation(event, language, replies)
     status_label = label(STATUS_LABELS, event.status, language)
+    if event.type == MERGED:
+        original = event.original_tracking_id or event.tracking_id
+        text = replies.text(
+            "utter_gateway_merged",
+            language,
+            tracking_id=event.tracking_id,
+            original_tracking_id=original,
+        )
+        return Notification(
+            chat_id=event.chat_id,
+            text=text,
+            template_params=(original, status_label, event.tracking_id),
+            language=language,
+        )
     if event.type == RECEIPT:
         text = replies.text("utter_gateway_receipt", language, tracking_id=event.tracking_id)
         return Notification(

@@ -10,6 +10,8 @@ STATUS_CHANGED = "complaint.status_changed"
 RECEIPT = "complaint.receipt"
 #: An officer's question to the reporter (issue 17): sent even with status updates off.
 QUESTION = "complaint.question"
+#: A report was merged into another as a duplicate (issue 18): its citizens follow that one.
+MERGED = "complaint.merged"
 #: A person took over the chat, wrote in it, handed it back to the assistant.
 TAKEOVER = "conversation.takeover"
 OFFICER_MESSAGE = "conversation.message"
@@ -17,7 +19,7 @@ RELEASED = "conversation.released"
 #: Events of a takeover: about the conversation, delivered whatever the chat's settings.
 CONVERSATION_TYPES = frozenset({TAKEOVER, OFFICER_MESSAGE, RELEASED})
 #: Events a citizen is told about (a new report's tracking ID is said in the chat itself).
-NOTIFIED_TYPES = frozenset({STATUS_CHANGED, RECEIPT, QUESTION}) | CONVERSATION_TYPES
+NOTIFIED_TYPES = frozenset({STATUS_CHANGED, RECEIPT, QUESTION, MERGED}) | CONVERSATION_TYPES
 
 
 class MalformedEventError(ValueError):
@@ -47,6 +49,8 @@ class ReportEvent:
     agent_name: str | None = None
     #: Why a takeover ended: "officer" or "idle".
     reason: str | None = None
+    #: The report a merged duplicate now follows.
+    original_tracking_id: str | None = None
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> ReportEvent:
@@ -76,6 +80,7 @@ class ReportEvent:
                 message_id=_optional(data.get("message_id")),
                 agent_name=_optional(data.get("agent_name")),
                 reason=_optional(data.get("reason")),
+                original_tracking_id=_optional(data.get("original_tracking_id")),
             )
         except KeyError as exc:
             raise MalformedEventError(f"event without {exc.args[0]!r}") from exc

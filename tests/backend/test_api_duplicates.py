@@ -459,3 +459,13 @@ async def test_the_report_json_has_the_new_fields_for_everyone(client: httpx.Asy
     assert report["followers_count"] == 0 and report["duplicate_of"] is None
     assert report["followers"] == []
     assert report["location"]["desa"] is None
+
+
+async def test_a_follower_may_add_to_the_thread_a_stranger_not(client: httpx.AsyncClient) -> None:
+    report = await create_report(client)
+    url = f"/api/v1/complaints/{report['tracking_id']}/thread"
+    body = {"chat_id": "telegram:90", "text": "Sekarang ada genangan juga.", "kind": "info"}
+    assert (await client.post(url, json=body, headers=AUTH)).status_code == 403
+    await follow(client, report["tracking_id"], "telegram:90")
+    added = await client.post(url, json=body, headers=AUTH)
+    assert added.status_code == 201, added.text

@@ -59,6 +59,7 @@ def test_the_type_constants_are_the_backend_names() -> None:
         "conversation.takeover",
         "conversation.message",
         "conversation.released",
+        "complaint.merged",
     } == NOTIFIED_TYPES
 
 
