@@ -234,21 +234,38 @@ def _open311_status(report: Report) -> str:
     return "closed" if report.status in OPEN311_CLOSED else "open"
 
 
+def _merged_notes(report: Report, original: Report) -> str:
+    """The status notes of a merged duplicate: where it went, and the original's news."""
+    notes = [h.note for h in original.history if h.note]
+    said = f"Digabung dengan laporan {original.tracking_id} (laporan yang sama)."
+    if notes and original.privacy != "confidential":
+        return f"{said} {notes[-1]}"
+    return said
+
+
 def _service_request(report: Report, state: AppState) -> ServiceRequest:
+    """The Open311 view of `report`; a merged duplicate answers as its original."""
     category = state.taxonomy.categories.get(report.category)
+    original: Report | None = report.duplicate_of
     notes = [h.note for h in report.history if h.note]
-    due = report.followup_due or report.verify_due
+    status_notes = notes[-1] if notes else None
+    if original is not None:
+        status_notes = _merged_notes(report, original)
+        report_for_status = original
+    else:
+        report_for_status = report
+    due = report_for_status.followup_due or report_for_status.verify_due
     return ServiceRequest(
         service_request_id=report.tracking_id,
-        status=_open311_status(report),
-        status_notes=notes[-1] if notes else None,
+        status=_open311_status(report_for_status),
+        status_notes=status_notes,
         service_name=category.label_id if category else report.category,
         service_code=report.category,
         description=report.description,
-        agency_responsible=state.taxonomy.agency_name(report.agency),
+        agency_responsible=state.taxonomy.agency_name(report_for_status.agency),
         service_notice=None,
         requested_datetime=report.created_at,
-        updated_datetime=report.updated_at,
+        updated_datetime=max(report.updated_at, report_for_status.updated_at),
         expected_datetime=dt.datetime.combine(due, dt.time(16, 0), tzinfo=state.policy.timezone)
         if due
         else None,

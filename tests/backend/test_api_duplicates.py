@@ -469,3 +469,22 @@ async def test_a_follower_may_add_to_the_thread_a_stranger_not(client: httpx.Asy
     await follow(client, report["tracking_id"], "telegram:90")
     added = await client.post(url, json=body, headers=AUTH)
     assert added.status_code == 201, added.text
+
+
+async def test_open311_answers_a_merged_report_as_its_original(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    orig = (await create_report(client))["tracking_id"]
+    dup = (await create_report(client))["tracking_id"]
+    await merge(client, dup, orig, await admin_headers(client, engine))
+    await client.post(
+        f"/api/v1/complaints/{orig}/status", json={"status": "verified", "note": "Tim meluncur"},
+        headers=AUTH,
+    )  # fmt: skip
+    response = await client.get(f"/open311/v2/requests/{dup}.json")
+    assert response.status_code == 200, response.text
+    (answer,) = response.json()
+    assert answer["service_request_id"] == dup
+    assert answer["status"] == "open"  # the original's, though the duplicate is closed
+    assert orig in answer["status_notes"] and "Tim meluncur" in answer["status_notes"]
+    assert "followers" not in answer and "followers_count" not in answer
