@@ -62,6 +62,8 @@ def build_complaint_body(
         location["text"] = str(slots["complaint_location"])[:500]
     if slots.get("complaint_kecamatan"):
         location["kecamatan"] = slots["complaint_kecamatan"]
+    if slots.get("complaint_desa"):
+        location["desa"] = str(slots["complaint_desa"])[:100]
     if slots.get("complaint_latitude") is not None and slots.get("complaint_longitude") is not None:
         location["latitude"] = float(slots["complaint_latitude"])
         location["longitude"] = float(slots["complaint_longitude"])

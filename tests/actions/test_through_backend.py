@@ -39,6 +39,7 @@ SLOTS: dict[str, Any] = {
     "complaint_category": "jalan_jembatan",
     "complaint_location": "Jl. Raya Serang km 20",
     "complaint_kecamatan": "Balaraja",
+    "complaint_desa": "Talagasari",
     "complaint_latitude": -6.2,
     "complaint_longitude": 106.45,
     "incident_date": "2026-11-20",
@@ -97,6 +98,7 @@ async def test_a_report_filed_by_the_bot_reaches_the_backend_intact(
     assert stored["location"] == {
         "text": "Jl. Raya Serang km 20",
         "kecamatan": "Balaraja",
+        "desa": "Talagasari",  # the matched desa, for the nearby search without a pin
         "latitude": -6.2,
         "longitude": 106.45,
     }
