@@ -49,7 +49,7 @@ def read_choice(text: str, tracking_ids: list[str], entity: str | None = None) -
         return Choice(offered[named.upper()])
     if text.startswith("/"):
         return Choice(NEW) if text.startswith("/deny") else Choice()
-    words = words_of(text)
+    words = _numbered(words_of(text))
     numbers = _numbers(words, len(tracking_ids))
     negated = any(word in _NEGATIONS for word in words)
     if numbers and len(set(numbers)) == 1:
@@ -62,6 +62,14 @@ def read_choice(text: str, tracking_ids: list[str], entity: str | None = None) -
     if said is True or any(word in _SAME_WORDS for word in words):
         return Choice(tracking_ids[0]) if len(tracking_ids) == 1 else Choice(unclear=True)
     return Choice()
+
+
+def _numbered(words: list[str]) -> list[str]:
+    """ "no" before a number is "nomor" ("no. 2", "yes, same as no. 1"), not a refusal."""
+    return [
+        "nomor" if word == "no" and words[i + 1 : i + 2] and words[i + 1].isdigit() else word
+        for i, word in enumerate(words)
+    ]
 
 
 def _numbers(words: list[str], count: int) -> list[int]:

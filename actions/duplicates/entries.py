@@ -20,6 +20,10 @@ SUMMARY_CHARS = 160
 NEW_REPORT_PAYLOAD = "/deny"
 _SAME_BUTTON = {"id": "Ya, masalah yang sama", "en": "Yes, the same problem"}
 _NEW_BUTTON = {"id": "Bukan, buat laporan baru", "en": "No, file a new report"}
+#: WhatsApp cuts reply-button titles at 20 characters: shorter words there.
+_SAME_SHORT = {"id": "Ya, sama", "en": "Yes, the same"}
+_SAME_NUMBERED_SHORT = {"id": "Ya, sama no. {n}", "en": "Yes, same as no. {n}"}
+_NEW_SHORT = {"id": "Bukan, laporan baru", "en": "No, a new report"}
 #: A report's status in an entry, short ("menunggu verifikasi").
 STATUS_WORDS = {
     "id": {
@@ -137,16 +141,27 @@ def same_payload(tracking_id: str) -> str:
     return f'/inform{{"tracking_id":"{tracking_id}"}}'
 
 
-def offer_buttons(tracking_ids: list[str], language: str) -> list[dict[str, str]]:
+def offer_buttons(
+    tracking_ids: list[str], language: str, short: bool = False
+) -> list[dict[str, str]]:
     """One "yes, the same problem" per report (numbered when there are several) and
-    "no, a new report"."""
-    same = _SAME_BUTTON[language]
+    "no, a new report"; `short`: titles of at most 20 characters (WhatsApp)."""
     buttons = [
         {
-            "title": same if len(tracking_ids) == 1 else f"{same} ({number})",
-            "payload": same_payload(tracking_id),
+            "title": _same_title(number, len(tracking_ids), language, short),
+            "payload": same_payload(tid),
         }
-        for number, tracking_id in enumerate(tracking_ids, start=1)
+        for number, tid in enumerate(tracking_ids, start=1)
     ]
-    buttons.append({"title": _NEW_BUTTON[language], "payload": NEW_REPORT_PAYLOAD})
+    new = (_NEW_SHORT if short else _NEW_BUTTON)[language]
+    buttons.append({"title": new, "payload": NEW_REPORT_PAYLOAD})
     return buttons
+
+
+def _same_title(number: int, count: int, language: str, short: bool) -> str:
+    if short:
+        return (
+            _SAME_SHORT[language] if count == 1 else _SAME_NUMBERED_SHORT[language].format(n=number)
+        )
+    same = _SAME_BUTTON[language]
+    return same if count == 1 else f"{same} ({number})"

@@ -156,7 +156,7 @@ def ask(
     dispatcher.utter_message(
         response=response,
         entries="\n".join(str(o["entry"]) for o in offered),
-        buttons=offer_buttons(ids, language_of(tracker)),
+        buttons=offer_buttons(ids, language_of(tracker), short_buttons(tracker)),
     )
 
 
@@ -204,4 +204,11 @@ def answers_offer(tracker: Tracker) -> bool:
 
 def buttons_for(tracker: Tracker) -> list[dict[str, str]]:
     """The offer's buttons again."""
-    return offer_buttons(offered_ids(tracker), language_of(tracker))
+    return offer_buttons(offered_ids(tracker), language_of(tracker), short_buttons(tracker))
+
+
+def short_buttons(tracker: Tracker) -> bool:
+    """Whether the chat's buttons must be short (WhatsApp: 20 characters)."""
+    return (
+        tracker.sender_id.startswith("whatsapp:") or metadata(tracker).get("channel") == "whatsapp"
+    )

@@ -178,6 +178,21 @@ def test_buttons_one_per_report_and_a_new_report() -> None:
     ]
 
 
+def test_whatsapp_buttons_fit_its_20_characters() -> None:
+    for language in ("id", "en"):
+        for count in (1, 2, 3):
+            ids = [FIRST, SECOND, HIDDEN][:count]
+            buttons = offer_buttons(ids, language, short=True)
+            titles = [b["title"] for b in buttons]
+            assert all(len(title) <= 20 for title in titles), titles
+            assert len(set(titles)) == len(titles)
+    assert [b["title"] for b in offer_buttons([FIRST, SECOND], "id", short=True)] == [
+        "Ya, sama no. 1",
+        "Ya, sama no. 2",
+        "Bukan, laporan baru",
+    ]
+
+
 # --- typed choices ---------------------------------------------------------------------
 
 
@@ -188,6 +203,10 @@ def test_buttons_one_per_report_and_a_new_report() -> None:
         ("yg pertama", [FIRST, SECOND], FIRST),
         ("yang kedua pak", [FIRST, SECOND], SECOND),
         ("nomor 2", [FIRST, SECOND], SECOND),
+        ("no. 2 pak", [FIRST, SECOND], SECOND),
+        ("Ya, sama no. 2", [FIRST, SECOND], SECOND),
+        ("Yes, same as no. 1", [FIRST, SECOND], FIRST),
+        ("no, a new report", [FIRST, SECOND], NEW),
         ("bukan yang pertama, yang kedua", [FIRST, SECOND], SECOND),
         ("tng-2026-000102", [FIRST, SECOND], SECOND),
         ("bukan itu pak", [FIRST], NEW),
