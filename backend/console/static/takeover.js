@@ -4,7 +4,15 @@
   "use strict";
   var box = document.getElementById("takeover");
   var list = document.querySelector("ol.transcript");
-  if (!box || !list) { return; }
+  if (!box) { return; }
+  if (!list) { // no transcript yet: make a place for the messages under the takeover box
+    var section = document.createElement("section");
+    section.className = "card";
+    list = document.createElement("ol");
+    list.className = "transcript";
+    section.appendChild(list);
+    box.insertAdjacentElement("afterend", section);
+  }
   var feed = box.getAttribute("data-feed");
   var label = document.documentElement.lang === "en" ? "written by a person" : "ditulis petugas";
   function lastId() {
