@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(PY) -m scripts.rasa_model
 	$(PY) -m benchmarks.rasa_bench --train
 	$(PY) -m benchmarks.duplicate_check_bench
+	$(PY) -m benchmarks.nearby_bench
 	$(PY) -m benchmarks.gateway_bench
 	$(PY) -m benchmarks.notifier_bench
 	$(PY) -m benchmarks.classifier_bench

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,7 +116,23 @@ class NearbyReport:
     score: float
 
 
-def summary_of(report: Report, category_label: str) -> str | None:
+#: What the search reads of a report.
+_COLUMNS = (
+    Report.tracking_id,
+    Report.category,
+    Report.status,
+    Report.privacy,
+    Report.description,
+    Report.location_text,
+    Report.desa,
+    Report.kecamatan,
+    Report.latitude,
+    Report.longitude,
+    Report.created_at,
+)
+
+
+def summary_of(report: Any, category_label: str) -> str | None:
     """What and where, short; None for a confidential report. Numbers and e-mail
     addresses typed in the description are masked."""
     if report.privacy == Privacy.CONFIDENTIAL.value:
@@ -162,17 +178,12 @@ def find_nearby(
         conditions.append(Report.desa == query.desa)
         if query.kecamatan:
             conditions.append(Report.kecamatan == query.kecamatan)
-    rows: Sequence[Report] = (
-        session.execute(
-            select(Report)
-            .where(*conditions)
-            .order_by(Report.created_at.desc(), Report.id.desc())
-            .limit(MAX_CANDIDATES)
-        )
-        .unique()
-        .scalars()
-        .all()
-    )
+    rows: Sequence[Any] = session.execute(
+        select(*_COLUMNS)  # columns only: no reporter, history or files are loaded
+        .where(*conditions)
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(MAX_CANDIDATES)
+    ).all()
     wanted = trigrams(query.text or "")
     found: list[NearbyReport] = []
     for report in rows:
