@@ -48,8 +48,11 @@ def merge(
     original_id: str,
     actor: Principal,
     now: dt.datetime | None = None,
+    *,
+    commit: bool = True,
 ) -> Report:
-    """Merge report `tracking_id` into `original_id`; return the duplicate. Commits.
+    """Merge report `tracking_id` into `original_id`; return the duplicate. Commits
+    unless `commit=False` (the console adds its audit entry to the transaction).
 
     Raises:
         ForbiddenError: not an officer of both reports' agency or an administrator.
@@ -84,7 +87,8 @@ def merge(
     _tell_merged(session, duplicate, original, recipients, now)
     if duplicate.lapor_forward is not None:
         queue_followup(session, duplicate, Status.CLOSED, note, now)
-    session.commit()
+    if commit:
+        session.commit()
     return duplicate
 
 
@@ -202,9 +206,15 @@ def _tell_merged(
 
 
 def unmerge(
-    session: Session, tracking_id: str, actor: Principal, now: dt.datetime | None = None
+    session: Session,
+    tracking_id: str,
+    actor: Principal,
+    now: dt.datetime | None = None,
+    *,
+    commit: bool = True,
 ) -> Report:
-    """Undo the merge of duplicate `tracking_id` (administrators); return it. Commits.
+    """Undo the merge of duplicate `tracking_id` (administrators); return it. Commits
+    unless `commit=False`.
 
     The duplicate gets its status before the merge back (its reporter and followers
     are told, as of any status change) and the followers the merge added to the
@@ -245,7 +255,8 @@ def unmerge(
     fan_out_to_followers(session, event, duplicate)
     if duplicate.lapor_forward is not None:
         queue_followup(session, duplicate, restored, note, now)
-    session.commit()
+    if commit:
+        session.commit()
     return duplicate
 
 

@@ -31,8 +31,12 @@ THREAD_READ = "thread_read"
 TAKEOVER = "takeover"
 TAKEOVER_MESSAGE = "takeover_message"
 TAKEOVER_RELEASE = "takeover_release"
+MERGE = "merge"
+UNMERGE = "unmerge"
 
 ACTIONS = (
+    MERGE,
+    UNMERGE,
     LOGIN,
     LOGIN_FAILED,
     LOGOUT,

@@ -12,6 +12,7 @@ from backend.console import (
     routes_auth,
     routes_conversations,
     routes_dashboard,
+    routes_duplicates,
     routes_reports,
     routes_threads,
 )
@@ -25,6 +26,7 @@ def install_console(app: FastAPI) -> None:
     for module in (
         routes_auth,
         routes_threads,
+        routes_duplicates,
         routes_reports,
         routes_conversations,
         routes_dashboard,

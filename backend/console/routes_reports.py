@@ -30,6 +30,7 @@ from backend.console.web import (
 from backend.db import utcnow
 from backend.errors import ConflictError, NotFoundError
 from backend.lapor.review import ACTIONABLE, resolve_forward
+from backend.merging import merged_duplicates
 from backend.models import ConversationReport, Report
 from backend.presenters import lapor_out, thread_out
 from backend.schemas import Channel
@@ -187,6 +188,7 @@ def _report_page(
         may_ask=may_ask(report, user.principal) and report.status not in FINISHED_STATUSES,
         thread_redact=redact_text if masked or not may_see_identity else unchanged,
         answer_days=state.settings.reporter_answer_days,
+        merged_duplicates=merged_duplicates(db, report),
     )
 
 

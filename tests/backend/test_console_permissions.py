@@ -28,6 +28,8 @@ MATRIX: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", "/admin/reports/{tid}", ("admin", "officer")),
     ("POST", "/admin/reports/{tid}/status", ("admin", "officer")),
     ("POST", "/admin/reports/{tid}/lapor", ("admin",)),
+    ("POST", "/admin/reports/{tid}/duplicate-of", ("admin", "officer")),
+    ("POST", "/admin/reports/{tid}/undo-merge", ("admin",)),
     ("POST", "/admin/reports/{tid}/questions", ("admin", "officer")),
     ("POST", "/admin/conversations/{conv}/takeover", ("admin", "officer")),
     ("POST", "/admin/conversations/{conv}/messages", ("admin", "officer")),
@@ -50,6 +52,8 @@ NEEDS_DATA = {
     "/admin/conversations/{conversation_id}/export.{kind}",
 }
 PUBLIC = {"/admin", "/admin/login", "/admin/lang/{language}"}
+#: Allowed routes answered 409 here: no forward to resolve, no original, nothing merged.
+REFUSED_BY_DATA = ("/lapor", "/duplicate-of", "/undo-merge")
 
 
 def test_the_matrix_covers_every_console_route(app: FastAPI) -> None:
@@ -100,6 +104,9 @@ async def test_each_role_reaches_exactly_its_routes(
     forms = {
         "/admin/reports/{tid}/status": {"status": "verified", "note": "cek"},
         "/admin/reports/{tid}/lapor": {"action": "resend"},
+        # No such original / not merged: allowed, and answered 409 on the report page.
+        "/admin/reports/{tid}/duplicate-of": {"original": "TNG-2026-999999"},
+        "/admin/reports/{tid}/undo-merge": {},
         "/admin/reports/{tid}/questions": {"text": "Mohon foto lokasi."},
         "/admin/conversations/{conv}/takeover": {},
         "/admin/conversations/{conv}/messages": {"text": "Selamat siang"},
@@ -119,7 +126,7 @@ async def test_each_role_reaches_exactly_its_routes(
                 response = await session.post(path, data=data)
             if role in allowed:
                 # The bridge is off here: resolving a forward is allowed but finds none.
-                ok = (*OK, 409) if template.endswith("/lapor") else OK
+                ok = (*OK, 409) if template.endswith(REFUSED_BY_DATA) else OK
                 assert response.status_code in ok, (role, method, path, response.text[:300])
             else:
                 assert response.status_code == 403, (role, method, path, response.status_code)
