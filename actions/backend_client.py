@@ -41,8 +41,13 @@ class ReportNotFound(BackendError):  # noqa: N818
     """No report has this tracking ID."""
 
 
-class OwnReport(BackendError):  # noqa: N818
-    """The citizen asked to follow a report they filed themselves (HTTP 409)."""
+class FollowRefused(BackendError):  # noqa: N818
+    """The report cannot be followed (HTTP 409): the chat filed it itself, or it was
+    merged or is no longer open; `message` says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class BackendClient:
@@ -125,13 +130,17 @@ class BackendClient:
     async def follow_complaint(self, tracking_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Make a citizen a follower of a report (their details added to its thread).
 
-        Raises `OwnReport` when the citizen is the report's reporter.
+        Raises `FollowRefused` when the chat is its reporter or the report is not open.
         """
         response = await self._send(
             "POST", f"/api/v1/complaints/{tracking_id}/followers", json=body
         )
         if response.status_code == 409:
-            raise OwnReport(tracking_id)
+            try:
+                message = str(response.json().get("message", response.text))
+            except ValueError:
+                message = response.text
+            raise FollowRefused(message)
         return self._json(response)
 
     async def add_to_thread(

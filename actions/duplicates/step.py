@@ -18,7 +18,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendError, OwnReport
+from actions.backend_client import BackendError, FollowRefused
 from actions.conversation import entity_value, language_of, latest_intent, latest_text, metadata
 from actions.duplicates.choice import NEW, read_choice
 from actions.duplicates.entries import candidates_from, entry_text, offer_buttons
@@ -164,20 +164,36 @@ async def follow(dispatcher: CollectingDispatcher, tracker: Tracker, tracking_id
     """Make the citizen a follower of `tracking_id` and tell them.
 
     Returns whether the draft is done with (followed, or it is their own report);
-    False when the follow failed and their report is to be filed normally (said so).
+    False when the follow failed or was refused (merged, no longer open) and their
+    report is to be filed normally (said so).
     """
     body = follow_body(_slots(tracker), tracker.sender_id, metadata(tracker))
+    backend = get_services().backend
     try:
-        await get_services().backend.follow_complaint(tracking_id, body)
-    except OwnReport:
-        dispatcher.utter_message(response="utter_duplicate_own_report", tracking_id=tracking_id)
-        return True
+        await backend.follow_complaint(tracking_id, body)
+    except FollowRefused as exc:
+        if await _is_reporter(tracker.sender_id, tracking_id):
+            dispatcher.utter_message(response="utter_duplicate_own_report", tracking_id=tracking_id)
+            return True
+        logger.info("following %s refused, filing a new report: %s", tracking_id, exc.message)
+        dispatcher.utter_message(response="utter_duplicate_follow_failed", tracking_id=tracking_id)
+        return False
     except BackendError as exc:
         logger.warning("following %s failed, filing a new report: %s", tracking_id, exc)
         dispatcher.utter_message(response="utter_duplicate_follow_failed", tracking_id=tracking_id)
         return False
     dispatcher.utter_message(response="utter_duplicate_followed", tracking_id=tracking_id)
     return True
+
+
+async def _is_reporter(chat_id: str, tracking_id: str) -> bool:
+    """Whether `chat_id` filed the report (a refused follow: their own, or not open)."""
+    try:
+        report = await get_services().backend.get_complaint(tracking_id)
+    except BackendError:
+        return False
+    reporter = report.get("reporter") or {}
+    return isinstance(reporter, dict) and reporter.get("chat_id") == chat_id[:100]
 
 
 def read_answer(tracker: Tracker) -> str:

@@ -62,14 +62,21 @@ def nearby_item(tracking_id: str, **fields: Any) -> dict[str, Any]:
 def answering(
     nearby: list[dict[str, Any]] | None = None,
     follow: httpx.Response | None = None,
+    reporter: str = "telegram:7",
 ) -> Any:
-    """A fake backend's reply: the nearby results, and the followers call's answer."""
+    """A fake backend's reply: the nearby results, the followers call's answer, and the
+    report (filed by `reporter`)."""
 
     def reply(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/v1/complaints/nearby":
             return httpx.Response(200, json=nearby or [])
         if request.url.path.endswith("/followers"):
             return follow or httpx.Response(201, json={"tracking_id": FIRST})
+        if request.method == "GET" and request.url.path.startswith("/api/v1/complaints/TNG-"):
+            tracking_id = request.url.path.rsplit("/", 1)[1]
+            return httpx.Response(
+                200, json={"tracking_id": tracking_id, "reporter": {"chat_id": reporter}}
+            )
         return httpx.Response(201, json={"tracking_id": "TNG-2026-000999"})
 
     return reply
@@ -505,7 +512,27 @@ async def test_following_ones_own_report_files_nothing(
     dispatcher: CollectingDispatcher, fake_backend: FakeBackend
 ) -> None:
     draft = await offer_two(dispatcher, fake_backend)
-    fake_backend.reply = answering(follow=httpx.Response(409, json={"message": "own"}))
+    refused = httpx.Response(409, json={"message": "This chat filed report it itself"})
+    fake_backend.reply = answering(follow=refused, reporter="telegram:42")
     slots, _ = await run_form(dispatcher, "duplicate_choice", "yg pertama", **draft)
+    assert [(r.method, r.url.path) for r in fake_backend.requests] == [
+        ("POST", f"/api/v1/complaints/{FIRST}/followers"),
+        ("GET", f"/api/v1/complaints/{FIRST}"),
+    ]
     assert [m["response"] for m in dispatcher.messages] == ["utter_duplicate_own_report"]
     assert slots["requested_slot"] is None
+
+
+async def test_a_report_merged_or_closed_meanwhile_files_the_citizens_own(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    draft = await offer_two(dispatcher, fake_backend)
+    refused = httpx.Response(409, json={"message": "Report was merged into another"})
+    fake_backend.reply = answering(follow=refused, reporter="telegram:7")
+    slots, _ = await run_form(dispatcher, "duplicate_choice", "yg pertama", **draft)
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_duplicate_follow_failed",
+        "utter_question_incident_date",
+    ]
+    assert slots["duplicate_choice"] == NEW
+    assert "complaint_description" not in slots  # the draft is kept, to be filed
