@@ -141,6 +141,7 @@ def dashboard(
         fallback_rate="-" if rate is None else percent(rate, user.language),
         fallback=fallback,
         funnel=funnel,
+        most_reported=stats.most_reported(db, **scope),
         query={"date_from": date_from or "", "date_to": date_to or ""},
         # The SP4N-LAPOR! bridge, for admins: running, last success, reports by state.
         bridge=health_view(request.app.state) if user.may(Role.ADMIN) else None,

@@ -196,6 +196,25 @@ def fallback_rate(
     return FallbackRate(fallbacks=int(fallbacks or 0), user_messages=int(messages or 0))
 
 
+def most_reported(
+    session: Session,
+    *,
+    agency: str | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+    limit: int = 10,
+) -> list[tuple[str, str, str, int]]:
+    """Reports with the most followers: (tracking ID, category, status, followers)."""
+    conditions = _report_conditions(agency, date_from, date_to)
+    rows = session.execute(
+        select(Report.tracking_id, Report.category, Report.status, Report.followers_count)
+        .where(*conditions, Report.followers_count > 0)
+        .order_by(Report.followers_count.desc(), Report.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+
 def _report_conditions(
     agency: str | None, date_from: dt.datetime | None, date_to: dt.datetime | None
 ) -> list[Any]:

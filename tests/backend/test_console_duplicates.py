@@ -64,3 +64,24 @@ async def test_an_officer_merges_and_an_admin_undoes(
     report = (await client.get(f"/api/v1/complaints/{dup}", headers=AUTH)).json()
     assert report["status"] == "received" and report["duplicate_of"] is None
     assert [a for a, _ in audit_actions(engine)] == ["merge", "unmerge"]
+
+
+async def test_the_dashboard_ranks_reports_by_followers(
+    app: FastAPI, engine: Engine, client: Any
+) -> None:
+    one = (await create_report(client))["tracking_id"]
+    two = (await create_report(client))["tracking_id"]
+    await create_report(client)  # no followers: not ranked
+    for tid, chats in ((one, ["telegram:1"]), (two, ["telegram:2", "telegram:3"])):
+        for chat in chats:
+            response = await client.post(
+                f"/api/v1/complaints/{tid}/followers", json={"chat_id": chat}, headers=AUTH
+            )
+            assert response.status_code == 201
+    add_user(engine, "admin", PASSWORD, "admin")
+    async with logged_in(app, "admin", PASSWORD) as admin:
+        page = (await admin.get("/admin/dashboard")).text
+    card = page[page.index('id="most-reported"') :]
+    assert "Paling banyak dilaporkan" in page
+    assert card.index(two) < card.index(one)
+    assert card.count("/admin/reports/TNG-") == 2
