@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import is_payload, latest_intent, latest_text
+from actions.duplicates.step import follow_tapped_later
 from actions.report import ActionStartReport, has_draft
 from actions.safety import recently_alerted
 from actions.validators.text import description_problem
@@ -45,6 +46,8 @@ class ActionFallback(Action):
         if tracker.get_slot("awaiting_confirmation"):
             dispatcher.utter_message(response="utter_summary_reminder")
             return []
+        if not has_draft(tracker) and await follow_tapped_later(dispatcher, tracker):
+            return []  # an earlier offer's "Ya, masalah yang sama" tapped again
         if has_draft(tracker) and not tracker.active_loop.get("name"):
             dispatcher.utter_message(response="utter_resume_form")
             return [FollowupAction("complaint_form")]

@@ -196,6 +196,30 @@ async def _is_reporter(chat_id: str, tracking_id: str) -> bool:
     return isinstance(reporter, dict) and reporter.get("chat_id") == chat_id[:100]
 
 
+async def follow_tapped_later(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """An offer's "Ya, masalah yang sama" tapped again after the form ended: follow it
+    (again: the backend changes nothing for a follower) and say so. False when the
+    message is no such tap, or the report cannot be followed any more."""
+    text = latest_text(tracker)
+    tracking_id = entity_value(tracker, "tracking_id")
+    if not (tracking_id and text.startswith("/inform{") and "tracking_id" in text):
+        return False
+    tracking_id = str(tracking_id)
+    language = tracker.get_slot("language")
+    body = follow_body({"language": language}, tracker.sender_id, metadata(tracker))
+    try:
+        await get_services().backend.follow_complaint(tracking_id, body)
+    except FollowRefused:
+        if not await _is_reporter(tracker.sender_id, tracking_id):
+            return False
+        dispatcher.utter_message(response="utter_duplicate_own_report", tracking_id=tracking_id)
+        return True
+    except BackendError:
+        return False
+    dispatcher.utter_message(response="utter_duplicate_followed", tracking_id=tracking_id)
+    return True
+
+
 def read_answer(tracker: Tracker) -> str:
     """The latest message as the answer: a tracking ID offered, NEW, UNCLEAR or
     NOT_AN_ANSWER."""

@@ -24,6 +24,7 @@ from actions.duplicates.entries import (
     entry_text,
     offer_buttons,
 )
+from actions.fallback import ActionFallback
 from actions.forms.complaint_form import ValidateComplaintForm
 from tests.actions.conftest import DOMAIN, FakeBackend, make_tracker, slot_events
 
@@ -536,3 +537,45 @@ async def test_a_report_merged_or_closed_meanwhile_files_the_citizens_own(
     ]
     assert slots["duplicate_choice"] == NEW
     assert "complaint_description" not in slots  # the draft is kept, to be filed
+
+
+# --- an offer's button tapped again, after the form ended -------------------------------
+
+
+async def test_a_later_tap_on_the_offer_follows_and_says_so(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    fake_backend.reply = answering(follow=httpx.Response(200, json={"tracking_id": FIRST}))
+    tracker = make_tracker(
+        text=f'/inform{{"tracking_id":"{FIRST}"}}',
+        intent="inform",
+        entities={"tracking_id": FIRST},
+    )
+    events = await ActionFallback().run(dispatcher, tracker, DOMAIN)
+    [request] = fake_backend.requests
+    assert request.url.path == f"/api/v1/complaints/{FIRST}/followers"
+    assert json.loads(request.content)["chat_id"] == "telegram:42"
+    assert [m["response"] for m in dispatcher.messages] == ["utter_duplicate_followed"]
+    assert events == []
+
+
+async def test_a_later_tap_on_a_closed_report_is_the_usual_fallback(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    refused = httpx.Response(409, json={"message": "Report is 'closed'"})
+    fake_backend.reply = answering(follow=refused, reporter="telegram:7")
+    tracker = make_tracker(
+        text=f'/inform{{"tracking_id":"{FIRST}"}}',
+        intent="inform",
+        entities={"tracking_id": FIRST},
+    )
+    await ActionFallback().run(dispatcher, tracker, DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_default"]
+
+
+async def test_a_typed_tracking_id_is_no_tap(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    tracker = make_tracker(text=FIRST, intent="inform", entities={"tracking_id": FIRST})
+    assert not await step.follow_tapped_later(dispatcher, tracker)
+    assert fake_backend.requests == []
