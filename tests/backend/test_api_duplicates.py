@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from backend.models import Notification, OutboxEvent
+from backend.models import Notification, OutboxEvent, Report, ReportFollower
 from backend.nearby import METRES_PER_DEGREE, bounding_box, haversine_m, similarity, trigrams
 from tests.backend.conftest import AUTH, add_user, create_report, login
 
@@ -488,3 +488,28 @@ async def test_open311_answers_a_merged_report_as_its_original(
     assert answer["status"] == "open"  # the original's, though the duplicate is closed
     assert orig in answer["status_notes"] and "Tim meluncur" in answer["status_notes"]
     assert "followers" not in answer and "followers_count" not in answer
+
+
+async def test_a_report_with_200_followers_gives_201_events_in_one_change(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    report = await create_report(client)
+    with Session(engine) as session:
+        report_id = session.execute(
+            select(Report.id).where(Report.tracking_id == report["tracking_id"])
+        ).scalar_one()
+        session.add_all(
+            ReportFollower(report_id=report_id, chat_id=f"telegram:{1000 + i}", source="follow")
+            for i in range(200)
+        )
+        session.commit()
+    changed = await client.post(
+        f"/api/v1/complaints/{report['tracking_id']}/status", json={"status": "verified"},
+        headers=AUTH,
+    )  # fmt: skip
+    assert changed.status_code == 200
+    sent = events(engine, "complaint.status_changed")
+    assert len(sent) == 201 and len({e["event_id"] for e in sent}) == 201
+    assert len({e["chat_id"] for e in sent}) == 201
+    with Session(engine) as session:
+        assert len(session.execute(select(Notification.event_id)).all()) == 201
