@@ -221,7 +221,7 @@ class ValidateComplaintForm(CountingFormValidation):
             _BEFORE.reset(token)
         if tracker.slots.get("pending_answer"):
             tracker.slots["pending_answer"] = None
-        events = await self._offer_duplicates(dispatcher, tracker, domain, events)
+        events = await self._offer_duplicates(dispatcher, tracker, domain, events, before)
         self._ask_next(dispatcher, tracker, events)
         extra: list[EventType] = [
             SlotSet(slot, tracker.slots.get(slot))
@@ -238,6 +238,7 @@ class ValidateComplaintForm(CountingFormValidation):
         tracker: Tracker,
         domain: DomainDict,
         events: list[EventType],
+        before: dict[str, Any],
     ) -> list[EventType]:
         """Once the category and the place are known: nearby reports of the same problem
         (`actions.duplicates.step`), offered before the next question; none, or no
@@ -248,7 +249,8 @@ class ValidateComplaintForm(CountingFormValidation):
         if stopped or tracker.slots.get(QUESTION_SENT) or upcoming != duplicates.CHOICE_SLOT:
             return events
         offered = tracker.slots.get(duplicates.CANDIDATES_SLOT)
-        if offered:  # asked already (this turn brought a photo, say): asked again
+        moved = tracker.slots.get("complaint_location") != before.get("complaint_location")
+        if offered and not moved:  # asked already (this turn brought a photo, say): again
             duplicates.ask(dispatcher, tracker, offered, "utter_duplicate_offer")
             tracker.slots[QUESTION_SENT] = True
             return events
@@ -641,8 +643,9 @@ class ValidateComplaintForm(CountingFormValidation):
         if tracker.get_slot(REQUESTED_SLOT) != duplicates.CHOICE_SLOT:
             return {}
         text = latest_text(tracker)
-        if not text and (metadata(tracker).get("attachments") or shared_pin(tracker)):
-            return {}  # a photo or pin, no answer: the question is asked again
+        brought = metadata(tracker).get("attachments") or shared_pin(tracker)
+        if brought and (not text or is_payload(text)):
+            return {}  # a photo (the offer is asked again) or a new pin (looked up again)
         return {duplicates.CHOICE_SLOT: duplicates.read_answer(tracker)}
 
     async def validate_duplicate_choice(

@@ -475,6 +475,44 @@ async def test_a_bare_yes_to_two_reports_asks_which(
     assert slots["invalid_attempts"] == 1
 
 
+async def test_a_new_pin_instead_of_an_answer_looks_again(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    draft = await offer_two(dispatcher, fake_backend)
+    fake_backend.reply = answering([])
+    slots, _ = await run_form(
+        dispatcher,
+        "duplicate_choice",
+        "/share_location",
+        intent="share_location",
+        metadata={"location": {"latitude": -6.25, "longitude": 106.45}},
+        **draft,
+    )
+    [request] = fake_backend.requests
+    assert dict(request.url.params)["lat"] == "-6.25"
+    assert slots["duplicate_choice"] == NEW
+    assert [m["response"] for m in dispatcher.messages] == ["utter_question_incident_date"]
+
+
+async def test_a_photo_instead_of_an_answer_asks_again(
+    dispatcher: CollectingDispatcher, fake_backend: FakeBackend
+) -> None:
+    draft = await offer_two(dispatcher, fake_backend)
+    slots, _ = await run_form(
+        dispatcher,
+        "duplicate_choice",
+        "/send_attachment",
+        intent="send_attachment",
+        metadata={"attachments": ["a" * 32]},
+        **draft,
+    )
+    assert fake_backend.requests == []
+    assert slots["attachments"] == ["att-1", "a" * 32]
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_duplicate_offer"
+    assert len(message["buttons"]) == 3
+
+
 async def test_cancel_still_interrupts_the_offer(
     dispatcher: CollectingDispatcher, fake_backend: FakeBackend
 ) -> None:
