@@ -4,7 +4,8 @@ Fills a throw-away schema with `--reports` reports spread uniformly over the bou
 box of Kabupaten Tangerang (lat -6.37..-6.00, lon 106.36..106.78; five categories,
 all statuses), then measures `GET /api/v1/complaints/nearby` (300 m around random
 pins, with a description to rank by) through the real server (uvicorn) at
-`--concurrency` clients, and the direct query (`backend.nearby.find_nearby`, one
+`--concurrency` clients (closed loop: as fast as answered; paced: `--rate` queries/s
+offered by the same clients), and the direct query (`backend.nearby.find_nearby`, one
 client, no HTTP). Prints p50/p95; the target is an API p95 of at most 20 ms.
 
 Usage: python -m benchmarks.nearby_bench [--reports 200000] [--requests 2000]
@@ -71,8 +72,11 @@ def seed(url: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-async def bench_api(base: str, requests: int, concurrency: int) -> tuple[str, int]:
-    """The API phase; returns its printable line and the mean number of results."""
+async def bench_api(
+    base: str, requests: int, concurrency: int, rate: float
+) -> tuple[list[str], int]:
+    """The API phases (closed loop, then paced at `rate`/s); their printable lines and the
+    mean number of results."""
     rng = random.Random(11)
     found: list[int] = []
     headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -90,8 +94,9 @@ async def bench_api(base: str, requests: int, concurrency: int) -> tuple[str, in
         for i in range(50):  # warm up connections and caches
             await query(i)
         found.clear()
-        summary = await run_phase("nearby via API", requests, concurrency, query)
-    return summary.line(), round(sum(found) / len(found)) if found else 0
+        closed = await run_phase("nearby via API, closed", requests, concurrency, query)
+        paced = await run_phase(f"nearby via API, {rate:.0f}/s", requests, concurrency, query, rate)
+    return [closed.line(), paced.line()], round(sum(found) / len(found)) if found else 0
 
 
 def bench_direct(url: str, requests: int) -> str:
@@ -121,6 +126,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--rate", type=float, default=100.0, help="paced phase, queries/s")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -155,8 +161,8 @@ def main() -> None:
             f"{seconds:.0f} s), PostgreSQL, {args.concurrency} concurrent clients, "
             f"{args.workers} worker(s), {os.cpu_count()} CPU cores, radius 300 m"
         )
-        line, mean_found = asyncio.run(bench_api(base, args.requests, args.concurrency))
-        print(f"{line}  (mean {mean_found} results)")
+        lines, mean_found = asyncio.run(bench_api(base, args.requests, args.concurrency, args.rate))
+        print("\n".join(lines) + f"\n(mean {mean_found} results per query)")
         print(bench_direct(url, min(args.requests, 1000)))
         print("target: nearby via API p95 <= 20 ms at 20 concurrent clients")
     finally:
