@@ -228,6 +228,9 @@ class Notifier:
         if result.accepted:
             await self._store.finish(event.event_id, states.SENT, message_id=result.message_id)
             self._metrics.notified(event.channel, "sent")
+            if event.type == QUESTION:  # the citizen's next messages are the answer: at
+                # once, before anything else, so that a quick reply finds it expected
+                await self._log.expect_answer(event.sender_id, event.tracking_id)
             await self._reporter.report(event, "sent", message_id=result.message_id)
             await self._log.record_message(
                 event.sender_id,
@@ -238,8 +241,6 @@ class Notifier:
                 else None,
                 by_person=event.type == OFFICER_MESSAGE,
             )
-            if event.type == QUESTION:  # the citizen's next messages are the answer
-                await self._log.expect_answer(event.sender_id, event.tracking_id)
             return True
         if result.permanent:
             await self._store.finish(event.event_id, states.FAILED, failure=result.failure)

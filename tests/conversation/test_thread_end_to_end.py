@@ -122,6 +122,16 @@ def told(telegram: FakeTelegramAPI, needle: str, since: int = 0) -> list[dict[st
     return [m for m in telegram.sent_messages(CHAT)[since:] if needle in str(m.get("text"))]
 
 
+def expecting_answer(assistant: Assistant) -> bool:
+    """Whether the citizen's conversation has the answer form open (the notifier's trigger)."""
+    tracker = httpx.get(
+        f"{assistant.rasa_url}/conversations/{SENDER}/tracker",
+        params={"token": assistant.rasa_token},
+        timeout=30,
+    ).json()
+    return bool((tracker.get("active_loop") or {}).get("name") == "thread_form")
+
+
 def report(assistant: Assistant, tracking_id: str) -> dict[str, Any]:
     data: dict[str, Any] = api(assistant, "GET", f"/api/v1/complaints/{tracking_id}").json()
     return data
@@ -136,7 +146,7 @@ def test_the_officer_asks_and_the_citizen_answers_with_text_and_a_photo(
     [delivered] = wait_until(lambda: told(telegram, question))
     assert tracking_id in delivered["text"] and "selesai" in delivered["text"]
     assert report(assistant, tracking_id)["waiting_for_reporter"] is True
-    time.sleep(2)  # the notifier triggers the answer in Rasa right after delivering
+    wait_until(lambda: expecting_answer(assistant))  # triggered right after delivering
 
     citizen = Citizen(gateway, telegram)
     reply = citizen.says("iya pak, depan rumah no 17 pas sebelah warung bu Imas")
@@ -176,7 +186,8 @@ def test_with_two_open_questions_the_citizen_picks_the_report(
     wait_until(lambda: told(telegram, "Lubangnya sebesar apa"))
     ask(assistant, officer_token, second, "Sampahnya sudah berapa hari, Bu?")
     wait_until(lambda: told(telegram, "Sampahnya sudah berapa hari"))
-    time.sleep(2)
+    wait_until(lambda: expecting_answer(assistant))
+    time.sleep(2)  # the second trigger too
 
     citizen = Citizen(gateway, telegram)
     reply = citizen.says("udah seminggu lebih pak")
