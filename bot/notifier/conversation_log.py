@@ -90,7 +90,8 @@ class ConversationLog:
         the open question and says nothing. What Rasa returns is discarded. A failure is
         logged: the citizen can still answer with "tambah info laporan <ID>".
         """
-        url = f"{self._base}/conversations/{quote(sender_id, safe='')}/trigger_intent"
+        # Rasa takes this path parameter as it is: "telegram%3A1" would be another chat.
+        url = f"{self._base}/conversations/{quote(sender_id, safe=':')}/trigger_intent"
         body = {"name": EXPECT_ANSWER_INTENT, "entities": {"tracking_id": tracking_id}}
         params = {"token": self._token, "include_events": "NONE"}
         try:

@@ -198,6 +198,8 @@ async def test_question_goes_once_even_with_status_updates_off(rig: Rig) -> None
 
 async def test_a_delivered_question_makes_the_conversation_expect_the_answer(rig: Rig) -> None:
     await rig.notifier.notify(question())
+    [trigger] = [r for r in rig.peers.to("rasa.test") if r.url.path.endswith("/trigger_intent")]
+    assert trigger.url.raw_path.startswith(b"/conversations/telegram:4242/trigger_intent?")
     assert rig.peers.triggers() == [
         (
             "/conversations/telegram:4242/trigger_intent",
