@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -181,10 +182,17 @@ def failure_reason(error: BaseException) -> str:
 class BackendOutboxSource:
     """The embedded default: the backend's unpublished outbox events over its API."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._http = http
         self._base = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._pause = pause
 
     async def next_batch(self, count: int, wait_seconds: float) -> list[Delivery]:
         """The oldest unpublished events; polls again after `wait_seconds` when none."""
@@ -209,7 +217,7 @@ class BackendOutboxSource:
             elif isinstance(item, dict) and item.get("event_id"):  # never retry the unreadable
                 await self._ack_id(str(item["event_id"]))
         if not deliveries:
-            await asyncio.sleep(wait_seconds)
+            await self._pause(wait_seconds)
         return deliveries
 
     async def ack(self, delivery: Delivery) -> None:

@@ -275,17 +275,24 @@ class SleepRecorder:
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
-    recorder = SleepRecorder()
-    monkeypatch.setattr(sources.asyncio, "sleep", recorder)
-    return recorder
+def sleeps() -> SleepRecorder:
+    """The source's pauses, recorded instead of waited (handed to the source itself:
+    patching `asyncio.sleep` would also make every other event loop of the test
+    process, a server thread's for one, spin without pausing)."""
+    return SleepRecorder()
 
 
 @pytest.fixture
-async def outbox_http() -> AsyncIterator[tuple[FakeOutbox, BackendOutboxSource]]:
+async def outbox_http(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[FakeOutbox, BackendOutboxSource]]:
     fake = FakeOutbox()
+    pause = request.getfixturevalue("sleeps") if "sleeps" in request.fixturenames else None
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake)) as http:
-        yield fake, BackendOutboxSource(http, "http://backend.test/", "svc-token")
+        if pause is None:
+            yield fake, BackendOutboxSource(http, "http://backend.test/", "svc-token")
+        else:
+            yield fake, BackendOutboxSource(http, "http://backend.test/", "svc-token", pause)
 
 
 async def test_outbox_events_become_deliveries(
