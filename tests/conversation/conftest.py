@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from benchmarks.harness import start_process, stop_process, wait_healthy
 from scripts.rasa_model import MODEL, RASA_ENV, train
 from scripts.stack import embedded_stack, free_ports, stack_processes
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.gateway.conftest import RunningGateway, running, settings_for
+from tests.gateway.conftest import RunningGateway, running, settings_for, unique_token
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA = str(Path(sys.executable).parent / "rasa")
@@ -137,3 +139,21 @@ def notifying_gateway(
     with running(settings) as started:
         assert started.gateway.notifier is not None
         yield started
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegramAPI]:
+    """A fake Bot API server of its own for each test."""
+    with FakeTelegramAPI(token=unique_token()) as fake:
+        yield fake
+
+
+def wait_until(condition: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """The first truthy value of `condition()`, polled for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"not within {seconds} s")

@@ -20,7 +20,7 @@ import pytest
 from tests.conversation.conftest import Assistant, notifying_gateway
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import UpdateFactory
-from tests.gateway.conftest import RunningGateway, unique_token
+from tests.gateway.conftest import RunningGateway
 
 TURN_SECONDS = 60.0
 #: Long enough for a second delivery of one update to show up.
@@ -35,13 +35,6 @@ SAME = "Ya, masalah yang sama"
 NEW = "Bukan, buat laporan baru"
 DATE_QUESTION = "Kapan kejadiannya"
 Messages = list[dict[str, Any]]
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    """A fake Bot API server."""
-    with FakeTelegramAPI(token=unique_token()) as fake:
-        yield fake
 
 
 @pytest.fixture

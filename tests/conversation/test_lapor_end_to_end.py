@@ -9,7 +9,7 @@ LAPOR! v3, and back through the backend's outbox and the gateway's notifier.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 from tests.backend.lapor.conftest import MAPPING
-from tests.conversation.conftest import Assistant, assistant_stack, notifying_gateway
+from tests.conversation.conftest import Assistant, assistant_stack, notifying_gateway, wait_until
 from tests.conversation.test_telegram_end_to_end import CHAT, Citizen
 from tests.fakes.lapor_api import FakeLapor
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.gateway.conftest import RunningGateway, unique_token
+from tests.gateway.conftest import RunningGateway
 
 FOLLOWUP_ADD = "/complaints/followup/add"
 AGENCY_ANSWER = "Perbaikan jalan dijadwalkan minggu depan oleh UPT Jalan wilayah Curug."
@@ -56,29 +56,12 @@ def bridged(
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI(token=unique_token()) as fake:
-        yield fake
-
-
-@pytest.fixture
 def gateway(
     bridged: Assistant, telegram: FakeTelegramAPI, tmp_path: Path
 ) -> Iterator[RunningGateway]:
     """A webhook gateway in front of the assistant, its notifier on the backend's outbox."""
     with notifying_gateway(bridged, telegram, tmp_path, turn_seconds=30.0) as started:
         yield started
-
-
-def wait_until(condition: Callable[[], Any], seconds: float = 60.0) -> Any:
-    """The first truthy value of `condition()`, polled for up to `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def api(assistant: Assistant, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -21,7 +21,7 @@ import yaml
 from tests.conversation.conftest import ROOT, Assistant, notifying_gateway
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import UpdateFactory
-from tests.gateway.conftest import RunningGateway, unique_token
+from tests.gateway.conftest import RunningGateway
 
 #: Long enough for the notifier to poll the outbox (every second when idle) a few times.
 QUIET_SECONDS = 3.5
@@ -35,13 +35,6 @@ def domain_text(response: str) -> str:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     [text] = [v["text"] for v in domain["responses"][response] if not v.get("condition")]
     return str(text)
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    """A fake Bot API server."""
-    with FakeTelegramAPI(token=unique_token()) as fake:
-        yield fake
 
 
 @pytest.fixture

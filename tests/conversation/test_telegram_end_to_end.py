@@ -12,17 +12,10 @@ from tests.conversation.conftest import Assistant
 from tests.conversation.test_end_to_end import backend_get, tiny_png
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import UpdateFactory
-from tests.gateway.conftest import RunningGateway, running, settings_for, unique_token
+from tests.gateway.conftest import RunningGateway, running, settings_for
 
 CHAT = 880_001
 Messages = list[dict[str, Any]]
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    """A fake Bot API server."""
-    with FakeTelegramAPI(token=unique_token()) as fake:
-        yield fake
 
 
 @pytest.fixture

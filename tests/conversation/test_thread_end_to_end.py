@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,11 @@ import httpx
 import pytest
 
 from tests.backend.conftest import complaint_body
-from tests.conversation.conftest import ROOT, Assistant, notifying_gateway
+from tests.conversation.conftest import ROOT, Assistant, notifying_gateway, wait_until
 from tests.conversation.test_end_to_end import tiny_png
 from tests.conversation.test_telegram_end_to_end import CHAT, Citizen
 from tests.fakes.telegram_api import FakeTelegramAPI
-from tests.gateway.conftest import RunningGateway, unique_token
+from tests.gateway.conftest import RunningGateway
 
 SENDER = f"telegram:{CHAT}"
 OFFICER = "admin_tiket"
@@ -58,27 +58,11 @@ def officer_token(assistant: Assistant) -> str:
 
 
 @pytest.fixture
-def telegram() -> Iterator[FakeTelegramAPI]:
-    with FakeTelegramAPI(token=unique_token()) as fake:
-        yield fake
-
-
-@pytest.fixture
 def gateway(
     assistant: Assistant, telegram: FakeTelegramAPI, tmp_path: Path
 ) -> Iterator[RunningGateway]:
     with notifying_gateway(assistant, telegram, tmp_path, turn_seconds=30.0) as started:
         yield started
-
-
-def wait_until(condition: Callable[[], Any], seconds: float = 60.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def api(

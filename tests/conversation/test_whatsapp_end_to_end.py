@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,35 +61,51 @@ def graph() -> Iterator[FakeGraphAPI]:
         yield fake
 
 
-@pytest.fixture
-def gateway(
-    assistant: Assistant, graph: FakeGraphAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@contextmanager
+def whatsapp_gateway(
+    assistant: Assistant,
+    graph: FakeGraphAPI,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    notifier: bool = False,
 ) -> Iterator[RunningGateway]:
-    """The gateway in front of the real assistant, WhatsApp configured by the environment."""
+    """The gateway in front of the real assistant, WhatsApp configured by the environment
+    (its notifier on the backend's outbox when `notifier`)."""
     environment = {
         "WHATSAPP_ACCESS_TOKEN": graph.access_token,
         "WHATSAPP_PHONE_NUMBER_ID": graph.phone_number_id,
         "WHATSAPP_APP_SECRET": APP_SECRET,
         "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
         "WHATSAPP_API_BASE_URL": graph.base_url,
-        "DATA_DIR": str(tmp_path),
+        "DATA_DIR": str(data_dir),
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GATEWAY_DATABASE_URL", raising=False)
     settings = GatewaySettings(
-        data_dir=tmp_path,
+        data_dir=data_dir,
         telegram_bot_token="",
         rasa_url=assistant.rasa_url,
+        rasa_api_token=assistant.rasa_token,
         rasa_timeout_seconds=TURN_SECONDS,
         backend_url=assistant.backend_url,
         backend_api_token=assistant.backend_token,
         redis_url="",
-        notifier_enabled=False,
+        notifier_enabled=notifier,
     )
     with running(settings) as started:
         assert started.gateway.whatsapp is not None, "WhatsApp not enabled from the environment"
         assert started.gateway.telegram is None
+        assert (started.gateway.notifier is not None) == notifier
+        yield started
+
+
+@pytest.fixture
+def gateway(
+    assistant: Assistant, graph: FakeGraphAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[RunningGateway]:
+    """The gateway in front of the real assistant, WhatsApp configured by the environment."""
+    with whatsapp_gateway(assistant, graph, tmp_path, monkeypatch) as started:
         yield started
 
 
