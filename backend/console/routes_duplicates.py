@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from backend.api.deps import app_state, db_session
 from backend.complaints import get_complaint
 from backend.console import audit
-from backend.console.routes_reports import _report_page
+from backend.console.routes_reports import report_refused
 from backend.console.web import PREFIX, Viewer, admin_only, case_worker, check_csrf, redirect
 from backend.errors import ApiError
 from backend.merging import merge, unmerge
@@ -39,9 +39,7 @@ def mark_duplicate(
         )  # fmt: skip
         db.commit()
     except ApiError as exc:
-        db.rollback()
-        report = get_complaint(db, tracking_id, user.principal)
-        return _report_page(request, user, db, state, report, error=exc.message)
+        return report_refused(request, user, db, state, tracking_id, exc)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1")
 
 
@@ -65,7 +63,5 @@ def undo_merge(
         )
         db.commit()
     except ApiError as exc:
-        db.rollback()
-        report = get_complaint(db, tracking_id, user.principal)
-        return _report_page(request, user, db, state, report, error=exc.message)
+        return report_refused(request, user, db, state, tracking_id, exc)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1")

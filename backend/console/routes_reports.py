@@ -28,7 +28,7 @@ from backend.console.web import (
     render,
 )
 from backend.db import utcnow
-from backend.errors import ConflictError, NotFoundError
+from backend.errors import ApiError, ConflictError, NotFoundError
 from backend.lapor.review import ACTIONABLE, resolve_forward
 from backend.merging import merged_duplicates
 from backend.models import ConversationReport, Report
@@ -192,6 +192,20 @@ def _report_page(
     )
 
 
+def report_refused(
+    request: Request,
+    user: Viewer,
+    db: Session,
+    state: AppState,
+    tracking_id: str,
+    error: ApiError,
+) -> Response:
+    """The report's page again with why a change was refused; the change rolled back."""
+    db.rollback()
+    report = get_complaint(db, tracking_id, user.principal)
+    return _report_page(request, user, db, state, report, error=error.message)
+
+
 def _source_conversation(db: Session, tracking_id: str) -> int | None:
     """The indexed conversation in which the report was filed, if any."""
     found = db.execute(
@@ -232,9 +246,7 @@ def change_status(
     try:
         change_report_status(db, report.tracking_id, target, note, state.policy, user.principal)
     except ConflictError as exc:
-        db.rollback()
-        report = get_complaint(db, tracking_id, user.principal)
-        return _report_page(request, user, db, state, report, error=exc.message)
+        return report_refused(request, user, db, state, tracking_id, exc)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1")
 
 
@@ -272,9 +284,7 @@ def resolve_lapor_forward(
             state.settings.lapor_poll_seconds,
         )
     except (ConflictError, NotFoundError) as exc:
-        db.rollback()
-        report = get_complaint(db, tracking_id, user.principal)
-        return _report_page(request, user, db, state, report, error=exc.message)
+        return report_refused(request, user, db, state, tracking_id, exc)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?saved=1#lapor")
 
 

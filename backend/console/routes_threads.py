@@ -16,7 +16,7 @@ from backend.complaints import get_complaint, lock_complaint
 from backend.console import audit
 from backend.console.masking import mask_chat_id
 from backend.console.routes_conversations import _conversation, conversation_view
-from backend.console.routes_reports import _report_page
+from backend.console.routes_reports import report_refused
 from backend.console.web import PREFIX, Viewer, case_worker, check_csrf, redirect
 from backend.db import utcnow
 from backend.errors import ApiError, NotFoundError
@@ -69,9 +69,7 @@ def ask(
         )
         db.commit()
     except ApiError as exc:
-        db.rollback()
-        report = get_complaint(db, tracking_id, user.principal)
-        return _report_page(request, user, db, state, report, error=exc.message)
+        return report_refused(request, user, db, state, tracking_id, exc)
     return redirect(f"{PREFIX}/reports/{report.tracking_id}?asked=1#thread")
 
 
