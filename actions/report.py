@@ -267,8 +267,9 @@ class ActionConfirmCancel(Action):
             dispatcher.utter_message(response="utter_nothing_to_cancel")
             return []
         text = latest_text(tracker)
-        if previous_action(tracker) == self.name() and yes_or_no(tracker) is True:
-            # "iya batalkan" to "cancel this report?": read as cancel again, it is a yes.
+        if previous_action(tracker) == self.name() and confirms_cancel(text, yes_or_no(tracker)):
+            # "iya batalkan", "iya batal" to "cancel this report?": read as cancel again,
+            # it is a yes.
             dispatcher.utter_message(response="utter_cancelled")
             return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_draft()]
         if tracker.get_slot("choosing_field") and not _CANCEL_WORDS.search(text):
@@ -301,6 +302,23 @@ _ASKS_IF_SENT = re.compile(
     r"\b(?:terkirim|kekirim|dikirim|masuk|diterima|tercatat|sent|submitted)\b",
     re.IGNORECASE,
 )
+
+
+_NEGATED = re.compile(
+    r"\b(?:ga|gak|gk|nggak|ngga|enggak|engga|tidak|tdk|jangan|jgn|kagak|not|don'?t|never)\b",
+    re.IGNORECASE,
+)
+
+
+def confirms_cancel(text: str, said: bool | None) -> bool:
+    """Whether the answer to "cancel this report?" says yes: a yes ("iya batalkan"), or
+    the cancel said again ("iya batal", "batalin aja"; "batal" alone is a no elsewhere)
+    when nothing negates it ("ga jadi batal") or says to go on."""
+    if said is True:
+        return True
+    if not _CANCEL_WORDS.search(text) or _KEEP_GOING.search(text):
+        return False
+    return not _NEGATED.search(text)
 
 
 def previous_action(tracker: Tracker) -> str | None:

@@ -38,6 +38,8 @@ from lapor_common.tracking_ids import normalise_tracking_id
 logger = logging.getLogger(__name__)
 
 FORM = "thread_form"
+#: The intent the notifier triggers when it has delivered an officer's question.
+QUESTION_TRIGGER = "EXTERNAL_reporter_question"
 #: Report states that take no more messages.
 FINISHED = frozenset({"resolved", "closed", "rejected", "archived"})
 #: Messages that end the answer ("selesai", "udah itu aja", "makasih").
@@ -181,34 +183,40 @@ class ActionExpectAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Note the open question(s) and open the answer form."""
-        asked = tracking_id_in(tracker)
         active = tracker.active_loop.get("name")
         if active and active != FORM:  # in the middle of a report: do not interrupt it
             return []
-        choices: list[dict[str, str]] = list(tracker.get_slot("thread_choices") or [])
-        try:
-            waiting = [choice_of(r) for r in await _waiting_reports(tracker.sender_id)]
-        except (BackendUnavailable, ComplaintRejected, ReportNotFound) as exc:
-            logger.warning("open questions not read: %s", exc)
-            waiting = []
-        current = tracker.get_slot("thread_report") if active == FORM else None
-        known = {c["tracking_id"] for c in waiting}
-        for tracking_id in (asked, current):
-            if tracking_id and tracking_id not in known:
-                previous = next((c for c in choices if c["tracking_id"] == tracking_id), None)
-                waiting.append(previous or {"tracking_id": tracking_id, "summary": ""})
-                known.add(tracking_id)
-        report = waiting[0]["tracking_id"] if len(waiting) == 1 else None
-        events: list[EventType] = [
-            SlotSet("thread_report", report),
-            SlotSet("thread_kind", "answer"),
-            SlotSet("thread_choices", waiting),
-        ]
+        events = await open_questions(tracker)
         if active != FORM:
-            events += [SlotSet("thread_sent", 0), FollowupAction(FORM)]
-        else:
-            events.append(FollowupAction(FORM))
-        return events
+            events.append(SlotSet("thread_sent", 0))
+        return [*events, FollowupAction(FORM)]
+
+
+async def open_questions(tracker: Tracker) -> list[EventType]:
+    """The report(s) whose questions the next messages answer: the one asked about now
+    (the trigger's tracking ID), the chat's reports waiting for an answer, and the one the
+    open form is on. With one, it is the thread's report; with several, the citizen picks."""
+    asked = tracking_id_in(tracker)
+    in_form = tracker.active_loop.get("name") == FORM
+    choices: list[dict[str, str]] = list(tracker.get_slot("thread_choices") or [])
+    try:
+        waiting = [choice_of(r) for r in await _waiting_reports(tracker.sender_id)]
+    except (BackendUnavailable, ComplaintRejected, ReportNotFound) as exc:
+        logger.warning("open questions not read: %s", exc)
+        waiting = []
+    current = tracker.get_slot("thread_report") if in_form else None
+    known = {c["tracking_id"] for c in waiting}
+    for tracking_id in (asked, current):
+        if tracking_id and tracking_id not in known:
+            previous = next((c for c in choices if c["tracking_id"] == tracking_id), None)
+            waiting.append(previous or {"tracking_id": tracking_id, "summary": ""})
+            known.add(tracking_id)
+    report = waiting[0]["tracking_id"] if len(waiting) == 1 else None
+    return [
+        SlotSet("thread_report", report),
+        SlotSet("thread_kind", "answer"),
+        SlotSet("thread_choices", waiting),
+    ]
 
 
 class ActionAskThreadMessage(Action):
@@ -240,6 +248,8 @@ class ValidateThreadForm(Action):
         if opened_this_turn(tracker):  # the message that opened the form is no answer
             return [SlotSet("thread_message", None)]
         intent = latest_intent(tracker) or ""
+        if intent == QUESTION_TRIGGER:  # another question arrived while the form is open
+            return [*await open_questions(tracker), SlotSet("thread_message", None)]
         text, attachments = message_content(tracker)
         report = tracker.get_slot("thread_report")
         choices: list[dict[str, str]] = list(tracker.get_slot("thread_choices") or [])

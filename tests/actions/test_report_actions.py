@@ -538,3 +538,40 @@ async def test_yes_read_as_cancel_after_the_cancel_question_cancels(
     events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_cancelled"]
     assert ActiveLoop(None) in events
+
+
+@pytest.mark.parametrize("text", ["iya batal", "ya batal aja pak", "batalin aja", "batal"])
+async def test_the_cancel_said_again_to_the_cancel_question_cancels(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    tracker = make_tracker(
+        slots=COMPLETE,
+        text=text,
+        intent="cancel",
+        events=[
+            {"event": "action", "name": "action_confirm_cancel"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": text},
+        ],
+    )
+    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_cancelled"]
+    assert ActiveLoop(None) in events
+
+
+@pytest.mark.parametrize("text", ["ga jadi batal", "jangan dibatalin", "batal, eh lanjut aja"])
+async def test_a_negated_cancel_to_the_cancel_question_does_not_cancel(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    tracker = make_tracker(
+        slots=COMPLETE,
+        text=text,
+        intent="cancel",
+        events=[
+            {"event": "action", "name": "action_confirm_cancel"},
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": text},
+        ],
+    )
+    await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    assert "utter_cancelled" not in responses(dispatcher)

@@ -123,6 +123,36 @@ class TestExpectingTheAnswer:
         assert await ActionExpectAnswer().run(dispatcher, tracker, DOMAIN) == []
         assert dispatcher.messages == [] and fake_backend.requests == []
 
+    async def test_a_second_question_while_the_form_is_open_leaves_the_pick(
+        self, fake_backend: FakeBackend, dispatcher: CollectingDispatcher
+    ) -> None:
+        # The form is on TID's question; OTHER's question arrives (Rasa runs the form).
+        fake_backend.reply = backend_answering(waiting=[report(OTHER), report()])
+        tracker = in_form(
+            "EXTERNAL: EXTERNAL_reporter_question",
+            "EXTERNAL_reporter_question",
+            entities={"tracking_id": OTHER},
+        )
+        events = await ValidateThreadForm().run(dispatcher, tracker, DOMAIN)
+        slots = slot_events(events)
+        assert slots["thread_report"] is None  # the citizen is asked which one
+        assert [c["tracking_id"] for c in slots["thread_choices"]] == [OTHER, TID]
+        assert slots["thread_message"] is None
+        assert dispatcher.messages == [] and thread_posts(fake_backend) == []
+
+    async def test_a_second_question_on_the_same_report_keeps_it(
+        self, fake_backend: FakeBackend, dispatcher: CollectingDispatcher
+    ) -> None:
+        fake_backend.reply = backend_answering(waiting=[report()])
+        tracker = in_form(
+            "EXTERNAL: EXTERNAL_reporter_question",
+            "EXTERNAL_reporter_question",
+            entities={"tracking_id": TID},
+        )
+        slots = slot_events(await ValidateThreadForm().run(dispatcher, tracker, DOMAIN))
+        assert slots["thread_report"] == TID
+        assert dispatcher.messages == [] and thread_posts(fake_backend) == []
+
 
 @pytest.mark.usefixtures("services")
 class TestAnswering:

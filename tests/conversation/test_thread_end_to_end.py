@@ -152,9 +152,12 @@ def test_the_officer_asks_and_the_citizen_answers_with_text_and_a_photo(
     assert content == photo
     assert len(told(telegram, question)) == 1  # the question went once
 
-    # After "selesai" the assistant is itself again: a new complaint starts normally.
+    # After "selesai" the assistant is itself again: a new complaint starts normally
+    # (then cancelled, so the next test's conversation has no form open).
     reply = citizen.says("mau lapor lampu jalan mati")
     assert "sudah kami teruskan" not in reply, reply
+    assert "Batalkan laporan ini?" in citizen.says("batal")
+    assert "Laporan dibatalkan" in citizen.says("iya batal"), citizen.latest
 
 
 def test_with_two_open_questions_the_citizen_picks_the_report(
