@@ -34,20 +34,23 @@ def gateway(assistant: Assistant, telegram: FakeTelegramAPI) -> Iterator[Running
 class Citizen:
     """One Telegram user talking to the bot through the gateway."""
 
-    def __init__(self, gateway: RunningGateway, telegram: FakeTelegramAPI) -> None:
+    def __init__(
+        self, gateway: RunningGateway, telegram: FakeTelegramAPI, chat: int = CHAT
+    ) -> None:
         self.gateway = gateway
         self.telegram = telegram
+        self.chat = chat
         self.updates = UpdateFactory(token=telegram.token)
         self.latest: Messages = []
 
     def _sent(self) -> Messages:
-        return self.telegram.sent_messages(CHAT)
+        return self.telegram.sent_messages(self.chat)
 
     def _send(self, update: dict[str, Any]) -> str:
         """Deliver an update; the bot's answer (all messages of the turn) as one text."""
         before = len(self._sent())
         assert self.gateway.post_update(update).status_code == 200
-        self.telegram.wait_for(lambda tg: len(tg.sent_messages(CHAT)) > before, timeout=30)
+        self.telegram.wait_for(lambda tg: len(tg.sent_messages(self.chat)) > before, timeout=30)
         count = 0
         while count != len(self._sent()):  # a turn's messages go out back to back
             count = len(self._sent())
@@ -57,7 +60,7 @@ class Citizen:
 
     def says(self, text: str) -> str:
         """Type a message."""
-        return self._send(self.updates.text(CHAT, text))
+        return self._send(self.updates.text(self.chat, text))
 
     def taps(self, title: str) -> str:
         """Tap the button titled `title` in the bot's latest answer."""
@@ -67,7 +70,7 @@ class Citizen:
                 if button["text"] == title:
                     return self._send(
                         self.updates.callback(
-                            CHAT,
+                            self.chat,
                             button["callback_data"],
                             message["message_id"],
                             message["text"],
@@ -78,12 +81,12 @@ class Citizen:
 
     def shares_location(self, latitude: float, longitude: float) -> str:
         """Share a location pin."""
-        return self._send(self.updates.location(CHAT, latitude, longitude))
+        return self._send(self.updates.location(self.chat, latitude, longitude))
 
     def sends_photo(self, file_id: str, content: bytes) -> str:
         """Send a photo without a caption."""
         self.telegram.add_file(file_id, content, "photos/file_9.png")
-        return self._send(self.updates.photo(CHAT, file_id))
+        return self._send(self.updates.photo(self.chat, file_id))
 
 
 def test_a_complaint_filed_on_telegram_from_start_to_tracking_id(

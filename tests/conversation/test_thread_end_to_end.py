@@ -22,10 +22,12 @@ import pytest
 from tests.backend.conftest import complaint_body
 from tests.conversation.conftest import ROOT, Assistant, notifying_gateway, wait_until
 from tests.conversation.test_end_to_end import tiny_png
-from tests.conversation.test_telegram_end_to_end import CHAT, Citizen
+from tests.conversation.test_telegram_end_to_end import Citizen
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.gateway.conftest import RunningGateway
 
+#: A chat of these tests' own (the assistant, and so its trackers, is shared by modules).
+CHAT = 880_017
 SENDER = f"telegram:{CHAT}"
 OFFICER = "admin_tiket"
 PASSWORD = "Rahasia-Tangerang-2026"
@@ -132,7 +134,7 @@ def test_the_officer_asks_and_the_citizen_answers_with_text_and_a_photo(
     assert report(assistant, tracking_id)["waiting_for_reporter"] is True
     wait_until(lambda: expecting_answer(assistant))  # triggered right after delivering
 
-    citizen = Citizen(gateway, telegram)
+    citizen = Citizen(gateway, telegram, CHAT)
     reply = citizen.says("iya pak, depan rumah no 17 pas sebelah warung bu Imas")
     assert "sudah kami teruskan" in reply and tracking_id in reply, reply
     photo = tiny_png()
@@ -176,7 +178,7 @@ def test_with_two_open_questions_the_citizen_picks_the_report(
     wait_until(lambda: expecting_answer(assistant))
     time.sleep(2)  # the second trigger too
 
-    citizen = Citizen(gateway, telegram)
+    citizen = Citizen(gateway, telegram, CHAT)
     reply = citizen.says("udah seminggu lebih pak")
     assert "yang mana" in reply, reply
     titles = [
@@ -198,7 +200,7 @@ def test_with_two_open_questions_the_citizen_picks_the_report(
 def test_a_person_takes_over_the_bot_is_silent_and_hand_back_resumes_it(
     assistant: Assistant, officer_token: str, gateway: RunningGateway, telegram: FakeTelegramAPI
 ) -> None:
-    citizen = Citizen(gateway, telegram)
+    citizen = Citizen(gateway, telegram, CHAT)
     citizen.says("halo")  # a conversation the officer can take over
     conversation = f"/api/v1/conversations/{SENDER}"
     taken = api(assistant, "POST", f"{conversation}/takeover", officer_token)
