@@ -277,15 +277,19 @@ def test_the_dashboard_shows_figures_and_inline_charts(
     expect(_heading(page)).to_have_text("Dasbor")
 
     figures = page.locator(".figure")
-    expect(figures).to_have_count(5)
+    expect(figures).to_have_count(7)
     reports_total = _report_count(console_stack)
     assert reports_total >= len(reports.all())
     expect(figures.nth(0).locator("strong")).to_have_text(str(reports_total))
+    # Issue 17: reporters' answers against officers' questions, and the median time.
+    expect(figures.nth(3)).to_contain_text("Jawaban pelapor")
+    expect(figures.nth(3)).to_contain_text(re.compile(r"dari \d+ pertanyaan"))
+    expect(figures.nth(4)).to_contain_text("Median waktu jawaban pelapor")
     # 10 citizen messages in the four conversations, 3 of them not understood.
-    expect(figures.nth(3).locator("strong")).to_have_text(re.compile(r"^30,0%$"))
-    expect(figures.nth(3)).to_contain_text("3 dari 10 pesan")
-    expect(figures.nth(4)).to_contain_text("Ditinggalkan")
-    expect(figures.nth(4).locator("strong")).to_have_text("1")
+    expect(figures.nth(5).locator("strong")).to_have_text(re.compile(r"^30,0%$"))
+    expect(figures.nth(5)).to_contain_text("3 dari 10 pesan")
+    expect(figures.nth(6)).to_contain_text("Ditinggalkan")
+    expect(figures.nth(6).locator("strong")).to_have_text("1")
     for figure in figures.all():
         expect(figure.locator("strong")).to_be_visible()
         expect(figure.locator("strong")).not_to_be_empty()

@@ -58,6 +58,11 @@ MIN_EXAMPLES = {
     "rate_service": 12,
     "stop_notifications": 12,
     "resume_notifications": 12,
+    # Issue 17: adding information to a report, ending it, and the report picked by
+    # button (the buttons send choose_thread_report with the tracking ID).
+    "add_info": 15,
+    "thread_done": 12,
+    "choose_thread_report": 3,
 }
 
 #: The canonical values each entity may take (after synonym mapping).
@@ -80,7 +85,7 @@ ENTITY_INTENTS = {
     "report_type": {"inform_report_type", "start_report"},
     "privacy": {"inform_privacy", "change_field"},
     "field": {"change_field"},
-    "tracking_id": {"check_status"},
+    "tracking_id": {"check_status", "add_info", "choose_thread_report"},
     "rating": {"rate_service"},
 }
 
