@@ -235,6 +235,30 @@ def test_a_person_takes_over_the_bot_is_silent_and_hand_back_resumes_it(
     assert sent.status_code == 201, sent.text
     wait_until(lambda: told(telegram, "besok tim kami cek ke lokasi", before))
 
+    # A citizen flooding the chat: every message reaches the person once, in order,
+    # and the bot stays silent; the officer's quick replies all go out, each once.
+    flood = [f"pak ini pesan ke-{n} soal jalannya" for n in range(1, 21)]
+    for text in flood:
+        assert gateway.post_update(citizen.updates.text(CHAT, text)).status_code == 200
+
+    def citizen_texts() -> list[str]:
+        listed = api(assistant, "GET", f"{conversation}/messages", officer_token).json()
+        return [m["text"] for m in listed["messages"] if m["author"] == "citizen"]
+
+    wait_until(lambda: len(citizen_texts()) >= 1 + len(flood))
+    assert citizen_texts() == ["pak jalannya makin parah", *flood]
+    replies = [f"Baik Bu, catatan ke-{n} kami terima." for n in range(1, 6)]
+    for text in replies:
+        posted = api(
+            assistant, "POST", f"{conversation}/messages", officer_token, json={"text": text}
+        )
+        assert posted.status_code == 201, posted.text
+    wait_until(lambda: all(told(telegram, text, before) for text in replies))
+    time.sleep(2)
+    texts = [str(m.get("text")) for m in telegram.sent_messages(CHAT)[before:]]
+    assert [t for t in texts if "catatan ke-" in t] == replies  # each once, in order
+    assert not any("pesan ke-" in t for t in texts)  # nothing of the flood echoed
+
     released = api(assistant, "POST", f"{conversation}/release", officer_token)
     assert released.status_code == 200, released.text
     wait_until(lambda: told(telegram, "asisten otomatis kembali", before))
