@@ -45,6 +45,7 @@ TARGET_RATE_RATIO = 0.67
 class LoadResult:
     """One line of rest_load.py's output."""
 
+    turns: int
     p50_ms: float
     p95_ms: float
     rate: float
@@ -55,7 +56,16 @@ class LoadResult:
         found = RESULT.search(output)
         if found is None:
             raise RuntimeError(f"rest_load.py printed no summary: {output!r}")
-        return cls(float(found["p50"]), float(found["p95"]), float(found["rate"]))
+        return cls(
+            int(found["turns"]), float(found["p50"]), float(found["p95"]), float(found["rate"])
+        )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process and its waited-for children have used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def bot_hash(bot: Path) -> str:
@@ -165,12 +175,22 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             for concurrency, conversations in ((1, 10), (20, 100)):
                 for bot, url in urls.items():
+                    pids = {
+                        name: process.pid
+                        for name, process in processes.items()
+                        if name.startswith("bare-") == (bot == "bare")
+                    }
+                    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                     result = run_load(script, concurrency, conversations, url)
                     results.setdefault((bot, concurrency), []).append(result)
+                    cost = ", ".join(
+                        f"{name} {1000 * (cpu_seconds(pid) - before[name]) / result.turns:.1f}"
+                        for name, pid in pids.items()
+                    )
                     print(
                         f"round {round_number} {bot:<9} {concurrency:>2} at once: "
                         f"p50 {result.p50_ms:.0f} ms p95 {result.p95_ms:.0f} ms, "
-                        f"{result.rate:.1f} msg/s",
+                        f"{result.rate:.1f} msg/s; CPU ms per turn: {cost}",
                         flush=True,
                     )
         single = {b: median([r.p50_ms for r in results[(b, 1)]]) for b in urls}

@@ -5,6 +5,7 @@ Each fix keeps Rasa's behaviour and is applied only to the Rasa line it was writ
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -18,8 +19,10 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
@@ -180,6 +183,34 @@ def _ujson_dumps(value: Any) -> str:
     return text
 
 
+def tracker_events_read_as_text() -> None:
+    """Rebuild a tracker from the events' JSON column only, not from ORM objects.
+
+    `SQLTrackerStore._retrieve` (every turn, on the event loop) loads each stored event
+    of the session as an ORM instance, all six columns, only to read its `data`: in our
+    load test the object building was about a sixth of the Rasa server's busy CPU. The
+    same query (same filters, same order) selecting the one column gives the same events.
+    """
+    if getattr(SQLTrackerStore._retrieve, "text_only", False):
+        return
+
+    async def _retrieve(
+        self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            query = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).with_entities(self.SQLEvent.data)
+            events = [json.loads(data) for (data,) in query]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    _retrieve.text_only = True  # type: ignore[attr-defined]
+    _retrieve.original = SQLTrackerStore._retrieve  # type: ignore[attr-defined]
+    SQLTrackerStore._retrieve = _retrieve
+
+
 def apply() -> bool:
     """Apply every fix; returns False (and changes nothing) on another Rasa line."""
     if not rasa.__version__.startswith(RASA_LINE):
@@ -190,4 +221,5 @@ def apply() -> bool:
     sqlite_tracker_store_in_wal_mode()
     pooled_sqlite_tracker_store()
     fast_json_to_action_server()
+    tracker_events_read_as_text()
     return True

@@ -149,6 +149,22 @@ def report_type_from_text(text: str) -> str | None:
     return None
 
 
+#: Intents of a message that tells a problem (the NLU's reading of the description).
+_PROBLEM_INTENTS = frozenset({"report_problem"})
+#: Words of a description long enough to be one even when the NLU read it otherwise.
+_DESCRIPTION_WORDS = 6
+
+
+def describes_a_problem(text: str, intent: str | None) -> bool:
+    """Whether an answer to "which kind of report?" is the problem itself: read as a
+    problem by the NLU, or a statement of six words or more, and a valid description."""
+    if description_problem(text) is not None or text.startswith("/"):
+        return False
+    if intent in _PROBLEM_INTENTS:
+        return True
+    return len(text.split()) >= _DESCRIPTION_WORDS and "?" not in text
+
+
 def today_in(timezone: str) -> dt.date:
     """Today's date in the regency's time zone."""
     return dt.datetime.now(ZoneInfo(timezone)).date()
@@ -369,6 +385,10 @@ class ValidateComplaintForm(CountingFormValidation):
         if value is None:
             text = self._answer(tracker, "report_type")
             value = (read_report_type(text) or report_type_from_text(text)) if text else None
+            if text and value is None and describes_a_problem(text, latest_intent(tracker)):
+                # "mau lapor", then the problem itself to "which kind?": a complaint, and
+                # that message is its description (never "please use the buttons").
+                return {"report_type": "complaint", "complaint_description": text}
             if text and value is None:
                 value = text  # validated (and refused) below
         return {"report_type": value} if value is not None else {}

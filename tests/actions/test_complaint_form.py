@@ -100,6 +100,31 @@ async def test_unknown_report_type_is_refused(dispatcher: CollectingDispatcher) 
     assert responses(dispatcher) == ["utter_please_use_buttons"]
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Jalan di depan pasar berlubang besar dan banyak motor jatuh setiap malam", "inform"),
+        ("lampu jalan gang mawar mati udah seminggu", "report_problem"),
+    ],
+)
+async def test_the_problem_itself_to_the_type_question_is_a_complaint_described(
+    dispatcher: CollectingDispatcher, text: str, intent: str
+) -> None:
+    slots = await run_form(dispatcher, "report_type", text, intent=intent)
+    assert slots["report_type"] == "complaint"
+    assert slots["complaint_description"] == text
+    assert "utter_please_use_buttons" not in responses(dispatcher)
+    assert slots.get("invalid_attempts", 0) == 0
+
+
+@pytest.mark.parametrize("text", ["hmm entahlah", "kenapa harus pilih jenisnya?", "ya"])
+async def test_no_problem_told_to_the_type_question_is_still_asked(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    slots = await run_form(dispatcher, "report_type", text)
+    assert slots["report_type"] is None and slots.get("complaint_description") is None
+
+
 # --- description ----------------------------------------------------------------------
 
 
