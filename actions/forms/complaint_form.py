@@ -467,7 +467,20 @@ class ValidateComplaintForm(CountingFormValidation):
         )
         if code is not None:
             return self.accept({"complaint_category": code})
+        if self._answered_another_question(tracker):
+            # "di pasar cikupa pak" to "is it Roads?": the place is kept for its own
+            # question (a suggestion); no invalid answer, the category is asked again.
+            dispatcher.utter_message(response="utter_noted_for_later")
+            return {"complaint_category": None}
         return self.reject("complaint_category", dispatcher, tracker, "utter_category_unknown")
+
+    @staticmethod
+    def _answered_another_question(tracker: Tracker) -> bool:
+        """Whether this message gave the answer to a later question (a place, a date, a
+        privacy wish noted as a suggestion this turn) instead of answering this one."""
+        before = (_BEFORE.get() or {}).get(SUGGESTIONS) or {}
+        now = tracker.slots.get(SUGGESTIONS) or {}
+        return any(slot not in before for slot in now)
 
     # --- location ---------------------------------------------------------------------
     async def extract_complaint_location(

@@ -249,6 +249,26 @@ async def test_unknown_category_is_refused(
     assert responses(dispatcher) == ["utter_category_unknown"]
 
 
+@pytest.mark.parametrize(
+    ("text", "hinted"),
+    [("Pasar Cikupa, kecamatan Cikupa", "complaint_location"), ("kemarin sore", "incident_date")],
+)
+async def test_another_questions_answer_to_the_category_is_kept_not_refused(
+    dispatcher: CollectingDispatcher, classifier: CategoryClassifier, text: str, hinted: str
+) -> None:
+    slots = await run_form(
+        dispatcher,
+        "complaint_category",
+        text,
+        complaint_description="Jalan berlubang besar di depan pasar, motor sering jatuh",
+        category_suggestions=["jalan_jembatan"],
+    )
+    assert slots["complaint_category"] is None
+    assert slots.get("invalid_attempts", 0) == 0
+    assert responses(dispatcher) == ["utter_noted_for_later"]
+    assert hinted in slots["suggestions"]
+
+
 # --- location ---------------------------------------------------------------------------
 
 
