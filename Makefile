@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.lapor_bench
 	$(PY) -m scripts.rasa_model
 	$(PY) -m benchmarks.rasa_bench --train
+	$(PY) -m benchmarks.bare_compare
 	$(PY) -m benchmarks.duplicate_check_bench
 	$(PY) -m benchmarks.nearby_bench
 	$(PY) -m benchmarks.gateway_bench
