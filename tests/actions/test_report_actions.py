@@ -522,29 +522,9 @@ async def test_never_mind_to_which_part_shows_the_summary(dispatcher: Collecting
     assert events[-1] == FollowupAction("complaint_form")
 
 
-async def test_yes_read_as_cancel_after_the_cancel_question_cancels(
-    dispatcher: CollectingDispatcher,
-) -> None:
-    tracker = make_tracker(
-        slots=COMPLETE,
-        text="iya batalkan",
-        intent="cancel",
-        events=[
-            {"event": "action", "name": "action_confirm_cancel"},
-            {"event": "action", "name": "action_listen"},
-            {"event": "user", "text": "iya batalkan"},
-        ],
-    )
-    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
-    assert responses(dispatcher) == ["utter_cancelled"]
-    assert ActiveLoop(None) in events
-
-
-@pytest.mark.parametrize("text", ["iya batal", "ya batal aja pak", "batalin aja", "batal"])
-async def test_the_cancel_said_again_to_the_cancel_question_cancels(
-    dispatcher: CollectingDispatcher, text: str
-) -> None:
-    tracker = make_tracker(
+def after_the_cancel_question(text: str) -> Any:
+    """A tracker whose latest message `text` answers "Batalkan laporan ini?"."""
+    return make_tracker(
         slots=COMPLETE,
         text=text,
         intent="cancel",
@@ -554,7 +534,15 @@ async def test_the_cancel_said_again_to_the_cancel_question_cancels(
             {"event": "user", "text": text},
         ],
     )
-    events = await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+
+
+@pytest.mark.parametrize(
+    "text", ["iya batalkan", "iya batal", "ya batal aja pak", "batalin aja", "batal"]
+)
+async def test_a_yes_or_the_cancel_said_again_to_the_cancel_question_cancels(
+    dispatcher: CollectingDispatcher, text: str
+) -> None:
+    events = await ActionConfirmCancel().run(dispatcher, after_the_cancel_question(text), DOMAIN)
     assert responses(dispatcher) == ["utter_cancelled"]
     assert ActiveLoop(None) in events
 
@@ -563,15 +551,5 @@ async def test_the_cancel_said_again_to_the_cancel_question_cancels(
 async def test_a_negated_cancel_to_the_cancel_question_does_not_cancel(
     dispatcher: CollectingDispatcher, text: str
 ) -> None:
-    tracker = make_tracker(
-        slots=COMPLETE,
-        text=text,
-        intent="cancel",
-        events=[
-            {"event": "action", "name": "action_confirm_cancel"},
-            {"event": "action", "name": "action_listen"},
-            {"event": "user", "text": text},
-        ],
-    )
-    await ActionConfirmCancel().run(dispatcher, tracker, DOMAIN)
+    await ActionConfirmCancel().run(dispatcher, after_the_cancel_question(text), DOMAIN)
     assert "utter_cancelled" not in responses(dispatcher)

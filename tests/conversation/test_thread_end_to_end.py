@@ -78,10 +78,10 @@ def api(
 
 def file_report(assistant: Assistant, **changes: Any) -> str:
     """A report filed from the citizen's chat (as the action server files them)."""
-    body = complaint_body(
-        reporter={"name": "Siti Aminah", "phone": "+6281234567890", "chat_id": SENDER},
-        **changes,
+    changes.setdefault(
+        "reporter", {"name": "Siti Aminah", "phone": "+6281234567890", "chat_id": SENDER}
     )
+    body = complaint_body(**changes)
     headers = {
         "Authorization": f"Bearer {assistant.backend_token}",
         "Idempotency-Key": f"thread-{time.time_ns()}",

@@ -8,18 +8,16 @@ outbox) -> real Rasa -> action server -> backend, and back.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.backend.conftest import complaint_body
 from tests.conversation.conftest import Assistant, wait_until
 from tests.conversation.test_thread_end_to_end import (  # noqa: F401 - the fixture
     api,
     ask,
+    file_report,
     officer_token,
     report,
 )
@@ -49,23 +47,6 @@ def gateway(
         yield started
 
 
-def file_whatsapp_report(assistant: Assistant, wa_id: str) -> str:
-    """A report filed from a WhatsApp chat (as the action server files them)."""
-    body = complaint_body(
-        channel="whatsapp",
-        reporter={"name": "Dedi Kurniawan", "phone": f"+{wa_id}", "chat_id": f"whatsapp:{wa_id}"},
-    )
-    headers = {
-        "Authorization": f"Bearer {assistant.backend_token}",
-        "Idempotency-Key": f"wa-thread-{time.time_ns()}",
-    }
-    response = httpx.post(
-        f"{assistant.backend_url}/api/v1/complaints", json=body, headers=headers, timeout=30
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["tracking_id"])
-
-
 def test_outside_the_window_the_question_is_the_template_and_the_reply_is_the_answer(
     assistant: Assistant,
     officer_token: str,  # noqa: F811 - the imported fixture
@@ -73,7 +54,8 @@ def test_outside_the_window_the_question_is_the_template_and_the_reply_is_the_an
     graph: FakeGraphAPI,
 ) -> None:
     wa_id = new_citizen()  # never wrote to us: outside the 24-hour window
-    tracking_id = file_whatsapp_report(assistant, wa_id)
+    reporter = {"name": "Dedi Kurniawan", "phone": f"+{wa_id}", "chat_id": f"whatsapp:{wa_id}"}
+    tracking_id = file_report(assistant, channel="whatsapp", reporter=reporter)
     ask(assistant, officer_token, tracking_id, QUESTION)
 
     [template] = wait_until(lambda: graph.sent(wa_id, "template"))
