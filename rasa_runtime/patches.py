@@ -23,6 +23,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 from sqlalchemy import event
@@ -211,6 +212,44 @@ def tracker_events_read_as_text() -> None:
     SQLTrackerStore._retrieve = _retrieve
 
 
+def tracker_events_written_in_one_insert() -> None:
+    """Store a turn's new events with one multi-row INSERT instead of ORM objects.
+
+    `SQLTrackerStore.save` (every turn, on the event loop) made an ORM object of each
+    new event and flushed them one by one through the unit of work. The same rows (same
+    columns, values and order, so the same ids' order) go in as one Core insert, in the
+    same transaction after the same count of stored events.
+    """
+    if getattr(SQLTrackerStore.save, "one_insert", False):
+        return
+
+    async def save(self: SQLTrackerStore, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = []
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                )
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+
+    save.one_insert = True  # type: ignore[attr-defined]
+    save.original = SQLTrackerStore.save  # type: ignore[attr-defined]
+    SQLTrackerStore.save = save
+
+
 def apply() -> bool:
     """Apply every fix; returns False (and changes nothing) on another Rasa line."""
     if not rasa.__version__.startswith(RASA_LINE):
@@ -222,4 +261,5 @@ def apply() -> bool:
     pooled_sqlite_tracker_store()
     fast_json_to_action_server()
     tracker_events_read_as_text()
+    tracker_events_written_in_one_insert()
     return True

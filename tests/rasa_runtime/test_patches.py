@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core import tracker_store
@@ -25,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
 
 from rasa_runtime import patches
@@ -213,5 +214,85 @@ async def test_trackers_read_back_the_same_events_from_the_text_column(
         assert [e.as_dict() for e in ours_full.events] == [e.as_dict() for e in rasas_full.events]
         assert ours.current_slot_values() == rasas.current_slot_values()
         assert await store.retrieve("telegram:unknown") is None
+    finally:
+        store.engine.dispose()
+
+
+def tracker_store_on(
+    database: str, domain: Domain, tmp_path: Path, request: pytest.FixtureRequest
+) -> SQLTrackerStore:
+    """Rasa's SQL tracker store on SQLite, or on the test PostgreSQL in a fresh schema."""
+    if database == "sqlite":
+        return SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    url, schema = request.getfixturevalue("postgres_schema_url")
+    parts = make_url(url)
+    return SQLTrackerStore(
+        domain=domain,
+        dialect="postgresql",
+        host=parts.host,
+        port=parts.port,
+        db=parts.database,
+        username=parts.username,
+        password=parts.password,
+        query={"options": f"-csearch_path={schema}"},
+    )
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_a_turns_events_are_stored_as_rasa_stores_them(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    database: str,
+) -> None:
+    domain = Domain.from_dict(
+        {"intents": ["greet"], "slots": {"privacy": {"type": "text", "mappings": []}}}
+    )
+
+    def turns(sender: str) -> list[DialogueStateTracker]:
+        """Three saves of one conversation: two events, then three more, then none."""
+        tracker = DialogueStateTracker(sender, domain.slots)
+        intent = {"name": "greet", "confidence": 0.9}
+        tracker.update(UserUttered("halo", intent, timestamp=1.25), domain)
+        tracker.update(ActionExecuted("action_listen", timestamp=1.5), domain)
+        first = tracker.copy()
+        tracker.update(SlotSet("privacy", "rahasia/anonim é", timestamp=2.0), domain)
+        tracker.update(UserUttered("lagi", intent, timestamp=2.5), domain)
+        tracker.update(ActionExecuted("utter_greet", timestamp=3.0), domain)
+        return [first, tracker, tracker]
+
+    def rows(store: SQLTrackerStore, sender: str) -> list[tuple[Any, ...]]:
+        with store.session_scope() as session:
+            found = session.execute(
+                sa.select(
+                    store.SQLEvent.type_name,
+                    store.SQLEvent.timestamp,
+                    store.SQLEvent.intent_name,
+                    store.SQLEvent.action_name,
+                    store.SQLEvent.data,
+                )
+                .where(store.SQLEvent.sender_id == sender)
+                .order_by(store.SQLEvent.id)
+            )
+            return [tuple(row) for row in found]
+
+    store = tracker_store_on(database, domain, tmp_path, request)
+    try:
+        rasa_save = getattr(SQLTrackerStore.save, "original", SQLTrackerStore.save)
+        monkeypatch.setattr(SQLTrackerStore, "save", rasa_save)
+        for tracker in turns("telegram:rasa"):
+            await store.save(tracker)
+        patches.tracker_events_written_in_one_insert()
+        patches.tracker_events_written_in_one_insert()  # twice: patched once
+        assert getattr(SQLTrackerStore.save, "one_insert", False)
+        for tracker in turns("telegram:ours"):
+            await store.save(tracker)
+        ours, rasas = rows(store, "telegram:ours"), rows(store, "telegram:rasa")
+        assert len(ours) == 5
+        assert ours == rasas
+        again = await store.retrieve("telegram:ours")
+        assert again is not None and again.get_slot("privacy") == "rahasia/anonim é"
     finally:
         store.engine.dispose()
