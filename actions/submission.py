@@ -105,6 +105,16 @@ def clear_draft() -> list[EventType]:
     return [SlotSet(slot, value) for slot, value in empty_draft().items()]
 
 
+def clear_left_draft(tracker: Tracker) -> list[EventType]:
+    """Events that forget what is left of an earlier report: only the slots not empty
+    already (every event is stored, and read back and sent to the actions every turn)."""
+    return [
+        SlotSet(slot, value)
+        for slot, value in empty_draft().items()
+        if tracker.get_slot(slot) != value
+    ]
+
+
 class ActionSubmitComplaint(Action):
     """Sends the confirmed report; tells the tracking ID, or that it will follow."""
 
