@@ -41,7 +41,8 @@ def client(lapor: FakeLapor) -> Iterator[LaporClient]:
         lapor.base_url + "/",
         lapor.auth_secret,
         lapor.token,
-        timeout=httpx.Timeout(2.0, read=0.5),
+        # A read timeout a loaded CI machine never reaches by accident (0.5 s was).
+        timeout=httpx.Timeout(2.0, read=3.0),
     ) as c:
         yield c
 
@@ -138,7 +139,7 @@ def test_5xx_is_unavailable(
 
 
 def test_timeout_is_unavailable_and_maybe_processed(lapor: FakeLapor, client: LaporClient) -> None:
-    lapor.slow_seconds = 1.0
+    lapor.slow_seconds = 4.0  # beyond the client's 3 s read timeout
     lapor.fail("/complaints/complaint", "timeout")
     with pytest.raises(LaporUnavailable) as caught:
         client.create_report(REPORT)
