@@ -23,7 +23,7 @@ from actions.forms.asking import date_label
 from actions.forms.complaint_form import needed_slots
 from actions.metrics import get_metrics
 from actions.services import get_services
-from actions.submission import clear_draft, clear_left_draft
+from actions.submission import clear_draft
 from actions.validators.emergency import in_danger_now
 from lapor_common.labels import PRIVACY_LABELS, REPORT_TYPE_LABELS, label
 
@@ -108,7 +108,7 @@ class ActionStartReport(Action):
         """Start a fresh draft, prefilled from the opening message."""
         get_metrics().forms_started.inc()
         events: list[EventType] = [
-            *clear_left_draft(tracker),
+            *clear_draft(tracker),
             SlotSet("report_draft_id", uuid.uuid4().hex),
         ]
         intent = latest_intent(tracker)

@@ -100,18 +100,14 @@ def date_precision_note(slots: dict[str, Any]) -> str:
     return template.format(date=date, month=date[:7])
 
 
-def clear_draft() -> list[EventType]:
-    """Events that forget the report in progress."""
-    return [SlotSet(slot, value) for slot, value in empty_draft().items()]
-
-
-def clear_left_draft(tracker: Tracker) -> list[EventType]:
-    """Events that forget what is left of an earlier report: only the slots not empty
-    already (every event is stored, and read back and sent to the actions every turn)."""
+def clear_draft(tracker: Tracker | None = None) -> list[EventType]:
+    """Events that forget the report in progress; given the `tracker`, only for the slots
+    not empty already (every event is stored, read back and sent to the actions every
+    turn after)."""
     return [
         SlotSet(slot, value)
         for slot, value in empty_draft().items()
-        if tracker.get_slot(slot) != value
+        if tracker is None or tracker.get_slot(slot) != value
     ]
 
 

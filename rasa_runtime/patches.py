@@ -188,9 +188,10 @@ def tracker_events_read_as_text() -> None:
     """Rebuild a tracker from the events' JSON column only, not from ORM objects.
 
     `SQLTrackerStore._retrieve` (every turn, on the event loop) loads each stored event
-    of the session as an ORM instance, all six columns, only to read its `data`: in our
-    load test the object building was about a sixth of the Rasa server's busy CPU. The
-    same query (same filters, same order) selecting the one column gives the same events.
+    of the session as an ORM instance, all six columns, only to read its `data` (the read
+    was about a sixth of the Rasa server's busy CPU in our load test; this cuts it by about
+    a tenth, 5.2 -> 4.7 ms for a conversation of 8 turns). The same query (same filters,
+    same order) selecting the one column gives the same events.
     """
     if getattr(SQLTrackerStore._retrieve, "text_only", False):
         return
