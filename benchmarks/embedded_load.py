@@ -366,9 +366,9 @@ async def _write_tracker(url: str, stop: EventType, out: Queue[tuple[int, list[s
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from rasa_runtime.patches import sqlite_tracker_store_in_wal_mode
+    from rasa_runtime import patches
 
-    sqlite_tracker_store_in_wal_mode()
+    patches.apply()  # the tracker store as the Rasa server runs it (`python -m rasa_runtime`)
     domain = Domain.load(str(ROOT / "domain.yml"))
     store = SQLTrackerStore(domain=domain, dialect="sqlite", db=url.removeprefix("sqlite:///"))
     turns, errors, n = 0, [], 0
